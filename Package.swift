@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+// bertha: one Swift toolkit for the LLMOps loop of an LLM service.
+// Module graph (a target depends only on those above it in this list):
+//   CBerthaKernels, CArchive            C: innermost quantized dot products; libarchive
+//   BerthaCore                          config, logging, errors, progress, atomic writes, HTTP client
+//   BerthaGGUF                          GGUF reader, ggml types, tensor index
+//   BerthaKernels                       dequantize, dot, matvec/matmul, worker pool
+//   BerthaTokenizers                    BPE, SentencePiece, WordPiece from GGUF metadata
+//   BerthaInference                     models (llama, gemma3, qwen2, bert), KV cache, sampler, chat templates
+//   BerthaText                          loaders (text, md, html, json, csv, pdf, archives), chunking
+//   BerthaEmbeddings                    embedding models on the engine
+//   BerthaObjectStore                   local + S3 (SigV4)
+//   BerthaVectorStore                   embedded store + Milvus
+//   BerthaMLflow                        MLflow REST client, model registry, model URI resolution
+//   BerthaManifests                     Kubernetes / Argo / Prometheus objects, alert rules
+//   BerthaFineTune                      LoRA training
+//   BerthaServer                        HTTP server (Hummingbird), metrics, scheduler
+//   bertha                              the CLI: thin fronts over the libraries
+import PackageDescription
+
+/// Kernels run at -O3 even in debug builds: a debug dot product is 100x slower and makes tests crawl.
+let kernelCSettings: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "bertha",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bertha", targets: ["bertha"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: C
+        .target(name: "CBerthaKernels", cSettings: kernelCSettings),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+
+        // MARK: libraries
+        .target(name: "BerthaCore", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "BerthaGGUF", dependencies: ["BerthaCore"], swiftSettings: swiftSettings),
+        .target(name: "BerthaKernels", dependencies: ["CBerthaKernels", "BerthaGGUF"], swiftSettings: swiftSettings),
+        .target(name: "BerthaTokenizers", dependencies: ["BerthaGGUF"], swiftSettings: swiftSettings),
+        .target(name: "BerthaInference", dependencies: [
+            "BerthaCore", "BerthaGGUF", "BerthaKernels", "BerthaTokenizers",
+        ], swiftSettings: swiftSettings),
+        .target(name: "BerthaText", dependencies: ["BerthaCore", "CArchive", "BerthaTokenizers"], swiftSettings: swiftSettings),
+        .target(name: "BerthaEmbeddings", dependencies: ["BerthaInference", "BerthaTokenizers"], swiftSettings: swiftSettings),
+        .target(name: "BerthaObjectStore", dependencies: [
+            "BerthaCore", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "BerthaVectorStore", dependencies: ["BerthaCore", "BerthaKernels"], swiftSettings: swiftSettings),
+        .target(name: "BerthaMLflow", dependencies: ["BerthaCore", "BerthaGGUF", "BerthaObjectStore"], swiftSettings: swiftSettings),
+        .target(name: "BerthaManifests", dependencies: [
+            "BerthaCore", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "BerthaFineTune", dependencies: ["BerthaInference", "BerthaMLflow"], swiftSettings: swiftSettings),
+        .target(name: "BerthaServer", dependencies: [
+            "BerthaInference", "BerthaEmbeddings", "BerthaVectorStore", "BerthaMLflow",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+
+        // MARK: CLI
+        .executableTarget(name: "bertha", dependencies: [
+            "BerthaCore", "BerthaGGUF", "BerthaInference", "BerthaText", "BerthaEmbeddings",
+            "BerthaObjectStore", "BerthaVectorStore", "BerthaMLflow", "BerthaManifests",
+            "BerthaFineTune", "BerthaServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: swiftSettings),
+
+        // MARK: tests
+        .target(name: "BerthaTestSupport", dependencies: ["BerthaCore"], path: "Tests/BerthaTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaCoreTests", dependencies: ["BerthaCore", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaGGUFTests", dependencies: ["BerthaGGUF", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaKernelsTests", dependencies: ["BerthaKernels", "BerthaGGUF", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaTokenizersTests", dependencies: ["BerthaTokenizers", "BerthaGGUF", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaInferenceTests", dependencies: ["BerthaInference", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaTextTests", dependencies: ["BerthaText", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaEmbeddingsTests", dependencies: ["BerthaEmbeddings", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaObjectStoreTests", dependencies: ["BerthaObjectStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaVectorStoreTests", dependencies: ["BerthaVectorStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaMLflowTests", dependencies: ["BerthaMLflow", "BerthaObjectStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaManifestsTests", dependencies: ["BerthaManifests", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaServerTests", dependencies: ["BerthaServer", "BerthaTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaCLITests", dependencies: ["BerthaTestSupport"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,1 @@
+// BerthaGGUF: see Package.swift for this module's place in the graph.

@@ -1,0 +1,1 @@
+// BerthaManifests: see Package.swift for this module's place in the graph.

@@ -1,0 +1,1 @@
+// BerthaTokenizers: see Package.swift for this module's place in the graph.
