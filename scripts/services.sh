@@ -63,6 +63,10 @@ launch() { # service command... -> starts it detached, in its own process group,
 start_one() {
   local name=$1
   if running "$name" && ready "$name"; then log "$name already running"; return 0; fi
+  if ready "$name"; then
+    log "$name: something not started by this script already answers on its port (stale instance?); stop it first"
+    return 1
+  fi
   mkdir -p "$DIR/$name"
   case "$name" in
     mlflow)

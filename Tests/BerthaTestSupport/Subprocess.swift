@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The result of running a child process to completion.
 public struct ProcessResult: Sendable {
@@ -7,37 +10,59 @@ public struct ProcessResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `executable` with `arguments`, feeding `stdin`, and waits for it. Output is collected
-/// through files rather than pipes so a chatty child can never block on a full pipe.
+/// Runs `executable` with `arguments`, feeding `stdin`, and waits for it.
+///
+/// Built on posix_spawn + waitpid rather than Foundation's `Process`: `Process.waitUntilExit`
+/// can hang when the child leaves a daemon behind (as `scripts/services.sh start` does), and
+/// output goes through files rather than pipes so a chatty child never blocks on a full pipe.
 @discardableResult
 public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
                        stdin: String? = nil, currentDirectory: URL? = nil) throws -> ProcessResult {
     let dir = try TemporaryDirectory("bertha-proc")
     defer { dir.remove() }
-    let out = dir.path("stdout"), err = dir.path("stderr")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let environment {
-        process.environment = environment
+    let out = dir.path("stdout"), err = dir.path("stderr"), input = dir.path("stdin")
+    try Data((stdin ?? "").utf8).write(to: input)
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : input.path, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, err.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+    let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+    // posix_spawn_file_actions_addchdir_np is not visible to Swift here; coreutils' env -C is.
+    let program = currentDirectory == nil ? executable.path : "/usr/bin/env"
+    let argv = currentDirectory.map { ["/usr/bin/env", "-C", $0.path, executable.path] } ?? [executable.path]
+    var pid: pid_t = 0
+    let spawned = withCStrings(argv + arguments) { argvPointers in
+        withCStrings(env) { envPointers in
+            posix_spawn(&pid, program, &actions, nil, argvPointers, envPointers)
+        }
     }
-    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    if let stdin {
-        let input = dir.path("stdin")
-        try Data(stdin.utf8).write(to: input)
-        process.standardInput = try FileHandle(forReadingFrom: input)
-    } else {
-        process.standardInput = FileHandle.nullDevice
+    guard spawned == 0 else {
+        throw SpawnFailure(executable: executable.path, reason: String(cString: strerror(spawned)))
     }
-    try process.run()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus,
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    // WIFEXITED / WEXITSTATUS, spelled out because the macros are not imported into Swift.
+    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return ProcessResult(status: exitStatus,
                          stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return body(pointers)
+}
+
+public struct SpawnFailure: Error, CustomStringConvertible {
+    public let executable: String
+    public let reason: String
+    public var description: String { "cannot run \(executable): \(reason)" }
 }
 
 /// Runs a Python snippet in the test venv (`.venv/bin/python -c`), throwing with its stderr on failure.
