@@ -33,8 +33,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
-        // The server's packages (hummingbird, swift-prometheus, swift-metrics, swift-service-lifecycle)
-        // join when BerthaServer is built (issue #4); until then they would only slow every build.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // MARK: C
@@ -64,7 +65,10 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaFineTune", dependencies: ["BerthaInference", "BerthaMLflow"], swiftSettings: swiftSettings),
         .target(name: "BerthaServer", dependencies: [
-            "BerthaInference", "BerthaEmbeddings", "BerthaVectorStore", "BerthaMLflow",
+            "BerthaCore", "BerthaInference", "BerthaEmbeddings", "BerthaVectorStore", "BerthaMLflow",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
 
         // MARK: CLI
@@ -88,6 +92,10 @@ let package = Package(
         .testTarget(name: "BerthaVectorStoreTests", dependencies: ["BerthaVectorStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaMLflowTests", dependencies: ["BerthaMLflow", "BerthaObjectStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaManifestsTests", dependencies: ["BerthaManifests", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        // Server tests drive a real listening server over URLSession: HummingbirdTesting would pull
+        // in async-http-client and minutes of build time.
+        .testTarget(name: "BerthaServerTests", dependencies: ["BerthaServer", "BerthaTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "BerthaCLITests", dependencies: ["BerthaTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,96 @@
+/// What the HTTP layer needs from a model: generate, tokenize, describe itself.
+///
+/// The server's controllers only decode, call this, and encode; the engine adapter implements it
+/// (one scheduler owns the model and its KV caches), and tests can supply a deterministic one.
+public protocol InferenceBackend: Sendable {
+    /// The model currently served (changes on a live swap).
+    var model: ServedModel { get async }
+    /// Starts a generation. Events arrive in order; the stream ends after `.finished`.
+    /// Cancelling the consuming task cancels the generation and frees its slot.
+    /// - Throws: `ServerError` (prompt longer than the context, queue full, …) before any token.
+    func generate(_ request: GenerationRequest) async throws -> AsyncThrowingStream<GenerationEvent, any Error>
+    /// Renders chat messages with the model's chat template into a prompt.
+    func renderChat(_ messages: [ChatTurn]) async throws -> String
+    /// Token ids of `text` as the model's tokenizer produces them.
+    func tokenize(_ text: String, addSpecial: Bool, parseSpecial: Bool) async throws -> [Int32]
+    /// Text of `ids`.
+    func detokenize(_ ids: [Int32]) async throws -> String
+}
+
+/// One message of a conversation, after the OpenAI request's content parts are flattened.
+public struct ChatTurn: Sendable, Equatable, Codable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// The model a backend serves, as `/v1/models` and `bertha_model_info` show it.
+public struct ServedModel: Sendable, Equatable {
+    /// The name clients pass as `model` (registered model name or file stem).
+    public var id: String
+    /// Registry version, or "local" for a plain file.
+    public var version: String
+    /// sha256 of the GGUF file.
+    public var sha256: String
+    /// Context length of one slot.
+    public var contextLength: Int
+
+    public init(id: String, version: String, sha256: String, contextLength: Int) {
+        self.id = id
+        self.version = version
+        self.sha256 = sha256
+        self.contextLength = contextLength
+    }
+}
+
+/// Sampling and stopping settings of one generation, already validated.
+public struct GenerationRequest: Sendable, Equatable {
+    public var prompt: String
+    public var maxTokens: Int?
+    public var temperature: Double = 0.8
+    public var topK: Int = 40
+    public var topP: Double = 0.95
+    public var minP: Double = 0.05
+    public var repeatPenalty: Double = 1.0
+    public var presencePenalty: Double = 0
+    public var frequencyPenalty: Double = 0
+    public var seed: UInt64?
+    public var stop: [String] = []
+    public var logitBias: [Int32: Float] = [:]
+
+    public init(prompt: String) {
+        self.prompt = prompt
+    }
+}
+
+/// Why a generation ended, with OpenAI's spelling.
+public enum FinishReason: String, Sendable, Codable {
+    case stop, length
+}
+
+/// llama.cpp-style timings of one generation.
+public struct GenerationTimings: Sendable, Equatable, Codable {
+    public var promptN: Int
+    public var promptMS: Double
+    public var predictedN: Int
+    public var predictedMS: Double
+
+    public init(promptN: Int, promptMS: Double, predictedN: Int, predictedMS: Double) {
+        self.promptN = promptN
+        self.promptMS = promptMS
+        self.predictedN = predictedN
+        self.predictedMS = predictedMS
+    }
+}
+
+/// One event of a generation stream.
+public enum GenerationEvent: Sendable, Equatable {
+    /// New text (complete UTF-8 characters only) and the tokens that produced it.
+    case text(String, tokens: Int)
+    /// The generation ended.
+    case finished(FinishReason, GenerationTimings)
+}

@@ -1,0 +1,4 @@
+/// A user's vote on a completion.
+public enum FeedbackScore: String, Sendable, Codable {
+    case up, down
+}
