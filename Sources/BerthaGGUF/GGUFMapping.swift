@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only private memory mapping of a whole file, unmapped when the last owner lets go.
+///
+/// `@unchecked Sendable`: the mapping is `PROT_READ` and never changes after `init`, so sharing
+/// it between threads is safe.
+final class GGUFMapping: @unchecked Sendable {
+    let base: UnsafeRawPointer?
+    let size: Int
+
+    init(path: String) throws(GGUFError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: Self.lastError()) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, reason: Self.lastError()) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw .cannotOpen(path: path, reason: "not a regular file")
+        }
+        size = Int(info.st_size)
+        // mmap refuses a zero length; an empty file has no bytes to map and fails the header check.
+        guard size > 0 else {
+            base = nil
+            return
+        }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw .cannotOpen(path: path, reason: "mmap failed: \(Self.lastError())")
+        }
+        base = UnsafeRawPointer(mapped)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}
