@@ -30,8 +30,20 @@ public final class GGUFFile: Sendable {
     /// Opens, maps and validates the GGUF file at `path`.
     /// - Parameter path: the file to read.
     /// - Throws: `GGUFError` naming the file and the offending key, tensor or offset.
-    public init(path: String) throws(GGUFError) {
-        let mapping = try GGUFMapping(path: path)
+    public convenience init(path: String) throws(GGUFError) {
+        try self.init(mapping: try GGUFMapping(path: path), path: path)
+    }
+
+    /// Validates GGUF bytes already in memory (a download, a test case), keeping a private copy.
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - path: the name errors report for it.
+    /// - Throws: `GGUFError` as `init(path:)` does.
+    public convenience init(bytes: some Collection<UInt8>, path: String = "<memory>") throws(GGUFError) {
+        try self.init(mapping: GGUFMapping(copying: bytes), path: path)
+    }
+
+    private init(mapping: GGUFMapping, path: String) throws(GGUFError) {
         var parser = GGUFParser(bytes: mapping.bytes, path: path)
 
         // Header: magic, version, tensor count, metadata count.

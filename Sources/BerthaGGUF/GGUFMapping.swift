@@ -4,13 +4,24 @@ import Glibc
 import Darwin
 #endif
 
-/// A read-only private memory mapping of a whole file, unmapped when the last owner lets go.
+/// A read-only private memory mapping of a whole file (or a private copy of bytes already in
+/// memory), released when the last owner lets go.
 ///
-/// `@unchecked Sendable`: the mapping is `PROT_READ` and never changes after `init`, so sharing
-/// it between threads is safe.
+/// `@unchecked Sendable`: the bytes are `PROT_READ` (or never written after the copy) and never
+/// change after `init`, so sharing them between threads is safe.
 final class GGUFMapping: @unchecked Sendable {
     let base: UnsafeRawPointer?
     let size: Int
+    /// True when `base` is a heap copy to deallocate rather than a mapping to unmap.
+    private let isCopy: Bool
+
+    init(copying bytes: some Collection<UInt8>) {
+        size = bytes.count
+        isCopy = true
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 64)
+        _ = UnsafeMutableRawBufferPointer(start: storage, count: size).initializeMemory(as: UInt8.self, from: bytes)
+        base = UnsafeRawPointer(storage)
+    }
 
     init(path: String) throws(GGUFError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -22,6 +33,7 @@ final class GGUFMapping: @unchecked Sendable {
             throw .cannotOpen(path: path, reason: "not a regular file")
         }
         size = Int(info.st_size)
+        isCopy = false
         // mmap refuses a zero length; an empty file has no bytes to map and fails the header check.
         guard size > 0 else {
             base = nil
@@ -34,7 +46,12 @@ final class GGUFMapping: @unchecked Sendable {
     }
 
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        guard let base else { return }
+        if isCopy {
+            base.deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), size)
+        }
     }
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
