@@ -64,8 +64,10 @@ public enum GGUFError: BerthaError, Equatable {
         }
     }
 
+    /// The file, shown after the message.
     public var location: String? { path }
 
+    /// What is wrong, naming the key, tensor or offset.
     public var message: String {
         switch self {
         case .cannotOpen(_, let reason):
@@ -120,6 +122,7 @@ public enum GGUFError: BerthaError, Equatable {
         }
     }
 
+    /// Always a runtime failure (exit 1): the file, not the command line, is at fault.
     public var exitCode: BerthaExitCode { .failure }
 }
 
