@@ -110,7 +110,7 @@ public enum GGUFError: BerthaError, Equatable {
         case .misalignedTensor(_, let tensor, let offset, let alignment):
             return "tensor '\(tensor)' data offset \(offset) is not a multiple of the alignment \(alignment)"
         case .tensorOutOfBounds(_, let tensor, let offset, let byteCount, let fileSize):
-            return "tensor '\(tensor)' data (\(byteCount) bytes at offset \(offset)) runs past the end of the file (\(fileSize) bytes); the file is truncated or corrupt"
+            return "tensor '\(tensor)' data (\(byteCount) bytes at data-section offset \(offset)) runs past the end of the file (\(fileSize) bytes); the file is truncated or corrupt"
         case .overlappingTensors(_, let tensor, let other):
             return "corrupt GGUF file: tensor '\(tensor)' data overlaps tensor '\(other)'"
         case .tensorDataSize(_, let tensor, let expected, let actual):
