@@ -4,11 +4,14 @@ import Testing
 
 @Suite("bertha inspect")
 struct InspectCommandTests {
-    /// Runs `bertha inspect` in an empty directory (so no stray bertha.yaml is picked up).
+    /// Runs `bertha inspect` in an empty directory without BERTHA_* variables, so no stray
+    /// configuration is picked up.
     func inspect(_ arguments: [String]) throws -> ProcessResult {
         let dir = try TemporaryDirectory("inspect-cwd")
         defer { dir.remove() }
-        return try runProcess(try TestEnvironment.berthaExecutable(), ["inspect"] + arguments, currentDirectory: dir.url)
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BERTHA_") }
+        return try runProcess(try TestEnvironment.berthaExecutable(), ["inspect"] + arguments,
+                              environment: environment, currentDirectory: dir.url)
     }
 
     @Test("the text report shows identity, sizes, types, hyperparameters, tokenizer and template")
