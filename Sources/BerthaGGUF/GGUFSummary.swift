@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `bertha inspect` reports about a GGUF file: identity, sizes, tensor type histogram,
 /// hyperparameters, tokenizer and chat template. Encodes as a stable JSON document (the field
 /// names below are the contract; absent facts are omitted, never guessed).
@@ -176,15 +178,14 @@ public struct GGUFSummary: Sendable, Encodable, Equatable {
             : nil
     }
 
-    /// A parameter count in gguf-py's size-label notation: `135M`, `1.5B`, `270M`.
+    /// A parameter count in gguf-py's size-label notation (`model_weight_count_rounded_notation`):
+    /// at least two significant digits, so `135M`, `7.2B`, `0.50K`.
     public static func sizeLabel(_ count: Int) -> String {
-        let units: [(Double, String)] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
-        for (scale, suffix) in units where Double(count) >= scale {
-            let scaled = Double(count) / scale
-            let rounded = scaled < 10 ? (scaled * 10).rounded() / 10 : scaled.rounded()
-            let text = rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
-            return text + suffix
-        }
-        return String(count)
+        let value = Double(count)
+        let (scaled, suffix): (Double, String) =
+            value > 1e12 ? (value * 1e-12, "T") : value > 1e9 ? (value * 1e-9, "B") : value > 1e6 ? (value * 1e-6, "M") : (value * 1e-3, "K")
+        let integerDigits = String(Int(scaled.rounded(.toNearestOrEven))).drop { $0 == "0" }.count
+        let decimals = max(2 - integerDigits, 0)
+        return String(format: "%.\(decimals)f", scaled) + suffix
     }
 }
