@@ -133,3 +133,38 @@ struct MatMulTests {
         }
     }
 }
+
+@Suite("MatMul fused products")
+struct FusedMatvecTests {
+    @Test("several products of one input in one job equal separate matvecs exactly")
+    func fusedEqualsSeparate() throws {
+        var rng = SeededRandom(seed: 99)
+        let cols = 768
+        let specs: [(GGMLType, Int)] = [(.q4_K, 100), (.q6_K, 40), (.q8_0, 33), (.q4_1, 64), (.f16, 17)]
+        let storage = specs.map { spec -> UnsafeMutableRawBufferPointer in
+            let bytes = randomWeightBytes(spec.0, rows: spec.1, cols: cols, rng: &rng)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+            buffer.copyBytes(from: bytes)
+            return buffer
+        }
+        let fused = specs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.1) }
+        defer {
+            storage.forEach { $0.deallocate() }
+            fused.forEach { $0.deallocate() }
+        }
+        let x = randomVector(cols, rng: &rng)
+        let pool = WorkerPool(threads: 3)
+        let matrices = try specs.indices.map { i in
+            try WeightMatrix(type: specs[i].0, data: UnsafeRawPointer(storage[i].baseAddress!), rows: specs[i].1, cols: cols)
+        }
+        let separate = matrices.map { w -> [Float] in
+            var y = [Float](repeating: .nan, count: w.rows)
+            MatMul.matvec(w, x, &y, pool: pool)
+            return y
+        }
+        MatMul.matvec(matrices.indices.map { (weights: matrices[$0], output: fused[$0]) }, x, pool: pool)
+        for i in specs.indices {
+            #expect(Array(UnsafeBufferPointer(start: fused[i], count: specs[i].1)) == separate[i], "\(specs[i].0)")
+        }
+    }
+}
