@@ -9,14 +9,12 @@ import CBerthaKernels
 /// against it by the C kernel `DotKernel` picked for this CPU. Only the outer rows are
 /// parallelized: the pool hands out chunks of rows.
 ///
-/// Measured on this VM (AVX2, 1 thread, release, cold weights, a loaded shared machine, so
-/// lower bounds): see the numbers next to `matvec`.
+/// Kernel throughput (1 thread, AVX2 VM shared with other builds, so lower bounds) is noted at
+/// each kernel in `dot_avx2.c` and tabulated in `docs/kernels.md`.
 public enum MatMul {
     /// `y = W x`: `W` (rows × cols) @ `x` (cols) → `y` (rows). The decode hot spot.
     ///
-    /// Throughput of one matvec, 1 thread, AVX2 VM, release (rough, machine shared with
-    /// 7 builds; weights 576×1536 and 1536×576 re-read from L2/L3, plus 49152×576 from DRAM):
-    /// see `docs/kernels.md` for the table.
+    /// One call quantizes `x` (a few µs for 576 values), then runs one pool job over chunks of rows.
     /// - Parameters:
     ///   - w: the weights.
     ///   - x: `w.cols` floats.
