@@ -33,7 +33,21 @@ public struct PreTokenizer: Sendable, Equatable {
 
     public init(kind: Kind) { self.kind = kind }
 
-    /// Splits `text` into words.
+    /// Splits `text` into the words BPE merges within (a convenience over code points; the
+    /// tokenizer itself works on ranges).
+    /// - Parameter text: the input.
+    /// - Returns: the words, in order; joined they give back `text`.
+    public func split(_ text: String) -> [String] {
+        let codepoints = text.unicodeScalars.map(\.value)
+        let classes = codepoints.map(_CodepointClass.of)
+        return split(codepoints, classes: classes).map { range in
+            var view = String.UnicodeScalarView()
+            for value in codepoints[range] { if let scalar = Unicode.Scalar(value) { view.append(scalar) } }
+            return String(view)
+        }
+    }
+
+    /// Splits code points into words.
     /// - Returns: the words as ranges of `codepoints` (the text's Unicode scalars), in order,
     ///   covering the whole text.
     func split(_ codepoints: [UInt32], classes: [_CodepointClass]) -> [Range<Int>] {
