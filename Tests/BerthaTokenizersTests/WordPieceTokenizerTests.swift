@@ -32,6 +32,21 @@ struct WordPieceTokenizerTests {
         #expect(ids.map { tokenizer.piece($0) } == item.tokens)
     }
 
+    /// llama.cpp's converted GGUF of the same model (`▁` word prefixes instead of `##`): from
+    /// models/ when `make models` put it there, else from the shared models folder.
+    static let ggufTokenizer = Result { () throws -> any Tokenizer in
+        let name = "all-minilm-l6-v2-f16.gguf"
+        if let local = try? TestEnvironment.model(name) { return try loadTokenizer(path: local.path) }
+        let shared = TestEnvironment.repoRoot.deletingLastPathComponent().appendingPathComponent("shared/models/\(name)")
+        return try loadTokenizer(path: shared.path)
+    }
+
+    @Test("the GGUF conversion (▁-prefixed vocabulary) gives the same ids", arguments: cases)
+    func ggufIDs(item: Case) throws {
+        let tokenizer = try Self.ggufTokenizer.get()
+        #expect(tokenizer.encode(item.text, addSpecial: true, parseSpecial: true) == item.ids)
+    }
+
     @Test("decoding glues ## continuations and drops [CLS]/[SEP]")
     func decode() throws {
         let tokenizer = try TokenizerFixtures.miniLM.get()
