@@ -70,5 +70,14 @@ PY
   rm -rf "$MODELS/all-MiniLM-L6-v2" && mv "$MODELS/.minilm.tmp" "$MODELS/all-MiniLM-L6-v2"
   verify "$MODELS/all-MiniLM-L6-v2/model.safetensors" $MINILM_SHA || { echo "models: sha256 mismatch for MiniLM" >&2; exit 1; }
 fi
+# all-MiniLM-L6-v2 converted to GGUF by llama.cpp's convert_hf_to_gguf.py (no package ships it);
+# taken from the shared data folder beside the checkout when it is there.
+MINILM_GGUF_SHA=7e01259cec4346ed6884939d130b8b103472ab310dc296a60cf1349d90e5541a
+SHARED=${BERTHA_SHARED_DIR:-../shared}
+if ! verify "$MODELS/all-minilm-l6-v2-f16.gguf" $MINILM_GGUF_SHA && [ -f "$SHARED/models/all-minilm-l6-v2-f16.gguf" ]; then
+  cp "$SHARED/models/all-minilm-l6-v2-f16.gguf" "$MODELS/.minilm-gguf.tmp"
+  mv "$MODELS/.minilm-gguf.tmp" "$MODELS/all-minilm-l6-v2-f16.gguf"
+  verify "$MODELS/all-minilm-l6-v2-f16.gguf" $MINILM_GGUF_SHA || { echo "models: sha256 mismatch for MiniLM GGUF" >&2; exit 1; }
+fi
 echo "models: ready in $MODELS/"
 ls -la "$MODELS" "$MODELS/all-MiniLM-L6-v2"
