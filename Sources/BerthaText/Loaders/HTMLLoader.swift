@@ -126,14 +126,18 @@ public enum HTMLLoader {
                 append(s)
                 return
             }
-            for word in s.split(omittingEmptySubsequences: false, whereSeparator: { $0.isWhitespace }) {
+            // HTML collapses only ASCII whitespace; a no-break space is content.
+            for word in s.split(omittingEmptySubsequences: false, whereSeparator: Self.isHTMLSpace) {
                 if word.isEmpty { pendingSpace = true; continue }
                 flushPending()
                 append(String(word))
                 pendingSpace = false
             }
-            if let last = s.last, last.isWhitespace { pendingSpace = true }
-            // Collapse: the split above marks a pending space between words.
+            if let last = s.last, Self.isHTMLSpace(last) { pendingSpace = true }
+        }
+
+        static func isHTMLSpace(_ c: Character) -> Bool {
+            c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\u{0C}"
         }
 
         /// The offset where text emitted after `before` starts (pending whitespace went in first).
