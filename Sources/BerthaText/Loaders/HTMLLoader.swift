@@ -127,13 +127,15 @@ public enum HTMLLoader {
                 return
             }
             // HTML collapses only ASCII whitespace; a no-break space is content.
-            for word in s.split(omittingEmptySubsequences: false, whereSeparator: Self.isHTMLSpace) {
-                if word.isEmpty { pendingSpace = true; continue }
+            let words = s.split(omittingEmptySubsequences: false, whereSeparator: Self.isHTMLSpace)
+            for (n, word) in words.enumerated() {
+                // Every piece after the first had whitespace before it.
+                if n > 0 { pendingSpace = true }
+                guard !word.isEmpty else { continue }
                 flushPending()
                 append(String(word))
                 pendingSpace = false
             }
-            if let last = s.last, Self.isHTMLSpace(last) { pendingSpace = true }
         }
 
         static func isHTMLSpace(_ c: Character) -> Bool {
