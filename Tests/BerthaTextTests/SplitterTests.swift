@@ -3,6 +3,7 @@ import BerthaTestSupport
 import Foundation
 import Testing
 @testable import BerthaText
+import BerthaTokenizers
 
 @Suite("Sentence tokenizer")
 struct SentenceTokenizerTests {
@@ -182,5 +183,33 @@ struct SplitterTests {
         print("SentenceSplitter 512/64 (word counter): \(bytes) bytes, \(chunkCount) chunks, " +
               String(format: "%.2f MB/s", Double(bytes) / 1e6 / seconds))
         #expect(chunkCount > 0)
+    }
+}
+
+@Suite("Chunking with the real all-MiniLM-L6-v2 WordPiece tokenizer")
+struct WordPieceChunkingTests {
+    @Test("corpus chunks stay within the size in WordPiece tokens and overlap within the limit")
+    func corpusWithWordPiece() async throws {
+        let model = try TestEnvironment.model("all-MiniLM-L6-v2")
+        let counter = TokenizerTokenCounter(try loadTokenizer(path: model.path))
+        // The tokenizer really is WordPiece: "unaffable" is three pieces in the BERT vocabulary.
+        #expect(counter.tokenCount("unaffable") > 1)
+        let splitter = try SentenceSplitter(chunkSize: 256, chunkOverlap: 32, counter: counter)
+        var chunkCount = 0, overlapping = 0
+        for doc in try await Corpus.documents() {
+            let chunks = splitter.chunks(of: doc)
+            chunkCount += chunks.count
+            let bytes = Array(doc.text.utf8)
+            for (i, chunk) in chunks.enumerated() {
+                #expect(counter.tokenCount(chunk.text[...]) <= 256, "chunk \(i) of \(doc.id)")
+                if i > 0, chunks[i - 1].byteRange.upperBound > chunk.byteRange.lowerBound {
+                    overlapping += 1
+                    let shared = String(decoding: bytes[chunk.byteRange.lowerBound..<chunks[i - 1].byteRange.upperBound], as: UTF8.self)
+                    #expect(counter.tokenCount(shared[...]) <= 32, "overlap of chunk \(i) of \(doc.id)")
+                }
+            }
+        }
+        #expect(chunkCount > 100)
+        #expect(overlapping > chunkCount / 3)
     }
 }
