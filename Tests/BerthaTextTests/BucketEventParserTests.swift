@@ -1,3 +1,4 @@
+import BerthaTestSupport
 import Foundation
 import Testing
 @testable import BerthaText
@@ -111,5 +112,20 @@ struct BucketEventParserTests {
     @Test("rejects payloads that are not bucket events", arguments: ["{\"hello\":1}", "not json", "[1,2]"])
     func rejects(payload: String) {
         #expect(throws: TextError.self) { try parse(payload) }
+    }
+}
+
+@Suite("Bucket events captured from a real SeaweedFS")
+struct SeaweedCaptureTests {
+    @Test("a filer webhook capture of an upload and a delete gives exactly those two events")
+    func capture() throws {
+        let file = try TestEnvironment.fixture("events/seaweedfs-filer-webhook.jsonl")
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count > 3)
+        let events = try lines.flatMap { try BucketEventParser.parse(Data($0.utf8)) }
+        #expect(events == [
+            IngestEvent(kind: .created, bucket: "docs", key: "sub/a b.md", eventName: "create"),
+            IngestEvent(kind: .removed, bucket: "docs", key: "sub/a b.md", eventName: "delete"),
+        ])
     }
 }

@@ -81,7 +81,8 @@ public enum BucketEventParser {
         func split(_ path: String) -> (String, String)? {
             // Only objects under /buckets/<bucket>/ are S3 objects.
             let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-            guard parts.count >= 3, parts[0] == "buckets" else { return nil }
+            // Bucket names never start with "."; SeaweedFS keeps its own state under /buckets/.system.
+            guard parts.count >= 3, parts[0] == "buckets", !parts[1].hasPrefix(".") else { return nil }
             return (String(parts[1]), parts.dropFirst(2).joined(separator: "/"))
         }
         var out: [IngestEvent] = []
