@@ -1,5 +1,5 @@
 /// A piece of a document sized for the embedding model, the unit bertha embeds and stores.
-public struct Chunk: Sendable, Hashable {
+public struct Chunk: Sendable, Hashable, Codable {
     /// Lower-case hex SHA-256 of document id, chunk index and text (NUL separated): the same
     /// document re-ingested gives the same ids, and any change of text gives new ones.
     public var id: String

@@ -1,5 +1,5 @@
 /// The document formats bertha loads, and what it recognises in order to skip.
-public enum ContentType: String, Sendable, Hashable, CaseIterable {
+public enum ContentType: String, Sendable, Hashable, CaseIterable, Codable {
     case plainText = "text/plain"
     case markdown = "text/markdown"
     case html = "text/html"

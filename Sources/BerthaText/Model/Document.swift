@@ -1,7 +1,7 @@
 /// One loaded document: the text a loader extracted from a source, with where its sections and pages lie.
 ///
 /// Offsets are UTF-8 byte offsets into `text`, so they stay valid whatever Unicode view a consumer uses.
-public struct Document: Sendable, Hashable {
+public struct Document: Sendable, Hashable, Codable {
     /// Stable id: the source URI, with `#<n>` appended for the n-th record of a multi-record file (JSONL).
     public var id: String
     /// Where the document came from: `file:///…`, `s3://bucket/key`, or `<archive URI>!/<entry>`.
@@ -45,7 +45,7 @@ public struct Document: Sendable, Hashable {
 }
 
 /// A headed region of a document.
-public struct DocumentSection: Sendable, Hashable {
+public struct DocumentSection: Sendable, Hashable, Codable {
     public var heading: String
     /// Heading depth (1 for `#`); 0 when the format has no levels.
     public var level: Int
@@ -60,7 +60,7 @@ public struct DocumentSection: Sendable, Hashable {
 }
 
 /// One page of a paged document.
-public struct DocumentPage: Sendable, Hashable {
+public struct DocumentPage: Sendable, Hashable, Codable {
     /// 1-based page number as the reader shows it.
     public var number: Int
     public var byteRange: Range<Int>

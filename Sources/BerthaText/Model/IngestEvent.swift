@@ -1,6 +1,6 @@
 /// An object-store change that ingest reacts to: index a created object, drop a removed one.
-public struct IngestEvent: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable {
+public struct IngestEvent: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
         case created, removed
     }
 
