@@ -64,6 +64,11 @@ struct SourceAndArchiveTests {
         let items = try FileSource(root: dir.url, filter: PathFilter(include: ["*.md"]), archiveLimits: Corpus.testLimits).items()
         #expect(items.count == corpusFiles.filter { $0.pathExtension == "md" }.count)
         #expect(items.allSatisfy { $0.uri.hasPrefix(archive.absoluteString + "!/docs/") })
+        // The same archive fetched as an object expands from memory.
+        let object = SourceItem(uri: "s3://kb/corpus.\(kind)", path: "corpus.\(kind)", data: try Data(contentsOf: archive))
+        let fromMemory = try object.expanded(filter: PathFilter(include: ["*.md"]), limits: Corpus.testLimits)
+        #expect(fromMemory.map(\.data) == items.map(\.data))
+        #expect(fromMemory.first?.uri.hasPrefix("s3://kb/corpus.\(kind)!/docs/") == true)
     }
 
     @Test("refuses ../ and absolute entry paths, naming the archive and the entry", arguments: [

@@ -115,3 +115,20 @@ public struct FileSource: Sendable {
         return [".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub", ".jar"].contains { lower.hasSuffix($0) }
     }
 }
+
+extension SourceItem {
+    /// The item itself, or, when it is an archive (by name or magic bytes), its entries read from memory
+    /// and filtered like files. For objects fetched by URI (`s3://bucket/corpus.tar.gz`), which the
+    /// directory walker never sees.
+    public func expanded(filter: PathFilter, limits: ArchiveLimits) throws -> [SourceItem] {
+        guard FileSource.hasArchiveExtension(path) || ArchiveReader.looksLikeArchive(data) else {
+            return filter.accepts(path) ? [self] : []
+        }
+        var out: [SourceItem] = []
+        try ArchiveReader(limits: limits).forEachEntry(ofData: data, name: uri) { entry in
+            guard !PathFilter.isHidden(entry.path), filter.accepts(entry.path) else { return }
+            out.append(SourceItem(uri: uri + "!/" + entry.path, path: entry.path, data: entry.data))
+        }
+        return out
+    }
+}
