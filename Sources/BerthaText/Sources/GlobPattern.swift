@@ -51,13 +51,12 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         }
         guard let close else { throw TextError.invalidGlob(pattern: original, reason: "unmatched {") }
         let prefix = Array(p[..<open]), suffix = Array(p[(close + 1)...])
-        var bounds = [open] + commas + [close]
+        let bounds = [open] + commas + [close]
         var out: [[Character]] = []
         for j in 0..<(bounds.count - 1) {
             let option = Array(p[(bounds[j] + 1)..<bounds[j + 1]])
             out += try expandBraces(prefix + option + suffix, original: original)
         }
-        bounds.removeAll()
         return out
     }
 
