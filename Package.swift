@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "BerthaCore", dependencies: [
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaGGUF", dependencies: ["BerthaCore"], swiftSettings: swiftSettings),
         .target(name: "BerthaKernels", dependencies: ["CBerthaKernels", "BerthaGGUF"], swiftSettings: swiftSettings),

@@ -151,7 +151,7 @@ struct SplitterTests {
         #expect(changed[0].id != original[0].id)
         #expect(changed.last?.id == original.last?.id)
         #expect(Chunk.id(documentID: "d", index: 0, text: "t") ==
-                SHA256Digest.hex(of: Array("d\u{0}0\u{0}t".utf8)))
+                SHA256Hex.of("d\u{0}0\u{0}t"))
         #expect(Document(id: "x", sourceURI: "x", contentType: .plainText, text: "abc").contentHash ==
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }

@@ -1,3 +1,4 @@
+import BerthaCore
 /// A piece of a document sized for the embedding model, the unit bertha embeds and stores.
 public struct Chunk: Sendable, Hashable, Codable {
     /// Lower-case hex SHA-256 of document id, chunk index and text (NUL separated): the same
@@ -35,6 +36,6 @@ public struct Chunk: Sendable, Hashable, Codable {
         bytes.append(contentsOf: String(index).utf8)
         bytes.append(0)
         bytes.append(contentsOf: text.utf8)
-        return SHA256Digest.hex(of: bytes)
+        return SHA256Hex.of(bytes)
     }
 }

@@ -1,3 +1,4 @@
+import BerthaCore
 /// One loaded document: the text a loader extracted from a source, with where its sections and pages lie.
 ///
 /// Offsets are UTF-8 byte offsets into `text`, so they stay valid whatever Unicode view a consumer uses.
@@ -26,7 +27,7 @@ public struct Document: Sendable, Hashable, Codable {
         self.sections = sections
         self.pages = pages
         self.metadata = metadata
-        self.contentHash = SHA256Digest.hex(of: Array(text.utf8))
+        self.contentHash = SHA256Hex.of(text)
     }
 
     /// The heading of the last section starting at or before `offset`.
