@@ -1,10 +1,13 @@
 import CBerthaKernels
 
 /// The instruction set the C kernels dispatch to on this CPU.
+///
+/// Detected at run time (CPUID), never at build time: one binary serves an AVX2-only VM and an
+/// AVX-512 host alike.
 public enum KernelISA: Int32, Sendable, CustomStringConvertible {
     case scalar = 0, avx2 = 1, avx512vnni = 2, neon = 3
 
-    /// Detected once per call; cheap (`__builtin_cpu_supports` reads a cached CPUID result).
+    /// The best instruction set this CPU runs. Cheap: `__builtin_cpu_supports` reads a cached CPUID word.
     public static var current: KernelISA { KernelISA(rawValue: bertha_kernels_isa()) ?? .scalar }
 
     public var description: String {

@@ -1,0 +1,86 @@
+import BerthaGGUF
+import CBerthaKernels
+
+/// Matrix products against quantized weights: `y = W x` for one vector (decode) and
+/// `Y = X Wᵀ` for a batch (prompt processing).
+///
+/// The activation is quantized once per call (to 8-bit blocks for the quantized types, like
+/// llama.cpp's `vec_dot_*_q8_*`), into the pool's scratch, and then every weight row is dotted
+/// against it by the C kernel `DotKernel` picked for this CPU. Only the outer rows are
+/// parallelized: the pool hands out chunks of rows.
+///
+/// Measured on this VM (AVX2, 1 thread, release, cold weights, a loaded shared machine, so
+/// lower bounds): see the numbers next to `matvec`.
+public enum MatMul {
+    /// `y = W x`: `W` (rows × cols) @ `x` (cols) → `y` (rows). The decode hot spot.
+    ///
+    /// Throughput of one matvec, 1 thread, AVX2 VM, release (rough, machine shared with
+    /// 7 builds; weights 576×1536 and 1536×576 re-read from L2/L3, plus 49152×576 from DRAM):
+    /// see `docs/kernels.md` for the table.
+    /// - Parameters:
+    ///   - w: the weights.
+    ///   - x: `w.cols` floats.
+    ///   - y: `w.rows` floats, overwritten.
+    ///   - pool: threads and scratch; used by one caller at a time.
+    public static func matvec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                              pool: WorkerPool) {
+        let kernel = w.kernel
+        let activationBytes = kernel.activation.bytes(cols: w.cols).unsafelyUnwrapped  // checked in WeightMatrix.init
+        let xq = pool.scratch(bytes: activationBytes)
+        kernel.activation.quantize(x, cols: w.cols, into: xq)
+        let chunk = rowsPerChunk(w, threads: pool.threads)
+        let chunks = (w.rows + chunk - 1) / chunk
+        let cols = Int32(w.cols)
+        let data = w.data, stride = w.rowBytes, rows = w.rows, fn = kernel.function
+        let xqc = UnsafeRawPointer(xq)
+        pool.parallelFor(chunks) { c in
+            let r0 = c * chunk
+            let n = min(chunk, rows - r0)
+            fn(cols, data + r0 * stride, stride, Int32(n), xqc, y + r0)
+        }
+    }
+
+    /// `Y = X Wᵀ`: `X` (n × cols, row-major) against `W` (rows × cols) → `Y` (n × rows, row-major).
+    ///
+    /// Each chunk of weight rows is loaded once and dotted against all `n` activation rows while it
+    /// is in cache, so a batch reads the weights once instead of `n` times.
+    /// - Parameters:
+    ///   - w: the weights.
+    ///   - x: `n * w.cols` floats.
+    ///   - n: number of activation rows (tokens).
+    ///   - y: `n * w.rows` floats, overwritten.
+    ///   - pool: threads and scratch; used by one caller at a time.
+    public static func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, rows n: Int, _ y: UnsafeMutablePointer<Float>,
+                              pool: WorkerPool) {
+        guard n > 0 else { return }
+        if n == 1 { return matvec(w, x, y, pool: pool) }
+        let kernel = w.kernel
+        let activationBytes = kernel.activation.bytes(cols: w.cols).unsafelyUnwrapped
+        let cols = w.cols
+        let xq = UnsafeRawPointer(pool.scratch(bytes: activationBytes * n))
+        let format = kernel.activation
+        pool.parallelFor(n) { i in
+            format.quantize(x + i * cols, cols: cols, into: UnsafeMutableRawPointer(mutating: xq + i * activationBytes))
+        }
+        // ~16 KB of weights per chunk stays in L1/L2 across the n activation rows.
+        let chunk = max(4, min(64, 16384 / max(w.rowBytes, 1)))
+        let chunks = (w.rows + chunk - 1) / chunk
+        let data = w.data, stride = w.rowBytes, rows = w.rows, fn = kernel.function
+        pool.parallelFor(chunks) { c in
+            let r0 = c * chunk
+            let m = Int32(min(chunk, rows - r0))
+            let wc = data + r0 * stride
+            for i in 0..<n {
+                fn(Int32(cols), wc, stride, m, xq + i * activationBytes, y + i * rows + r0)
+            }
+        }
+    }
+
+    /// Rows per parallel item for a matvec: enough items that a preempted thread (the machine is
+    /// shared) does not stall the job, few enough that hand-out costs nothing.
+    static func rowsPerChunk(_ w: WeightMatrix, threads: Int) -> Int {
+        if threads == 1 { return w.rows }
+        let target = max(w.rows / (threads * 8), 1)
+        return max(16, (target + 3) & ~3)
+    }
+}

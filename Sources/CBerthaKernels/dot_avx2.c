@@ -1,0 +1,336 @@
+// AVX2 + FMA + F16C dot kernels (Haswell, Zen 1 and later). Selected at run time by Swift
+// (KernelISA); compiled with per-function target attributes so no global -mavx2 is needed.
+//
+// Shared tricks:
+// - int8 × int8 with maddubs (unsigned × signed): move the sign of a onto b, take |a|.
+// - 4-bit and 5-bit weights are unsigned (0..15, 0..31) and go straight into maddubs; their
+//   offset (-8, -16, -32) is applied once per block through the activation block's sum.
+// - Blocks are unrolled 4 per iteration with independent accumulators: a 1-block loop runs at
+//   half speed (latency bound on the FMA chain; /work/shared/README.md).
+#include "blocks.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+static inline AVX2 float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline AVX2 float f16(uint16_t h) { return _cvtsh_ss(h); }
+
+/// 32 signed int8 · 32 signed int8 → 8 int32 partial sums. Neither side holds -128 (weights from
+/// ggml's quantizers are -127..127, activations are clamped), so maddubs cannot saturate.
+static inline AVX2 __m256i dot_i8(__m256i a, __m256i b) {
+    const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
+/// 32 unsigned (≤ 127) · 32 signed int8 → 8 int32 partial sums.
+static inline AVX2 __m256i dot_u8(__m256i u, __m256i s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+/// 16 bytes of packed nibbles → 32 bytes: low nibbles (elements 0..15), then high (16..31).
+static inline AVX2 __m256i unpack_nibbles(const uint8_t *p) {
+    const __m128i b = _mm_loadu_si128((const __m128i *)p);
+    const __m128i m = _mm_set1_epi8(0x0F);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
+}
+
+/// 32 bits → 32 bytes, byte i = 0x10 when bit i is set (the fifth bit of a Q5 weight).
+static inline AVX2 __m256i fifth_bits(const uint8_t *qh4) {
+    uint32_t x;
+    __builtin_memcpy(&x, qh4, 4);
+    const __m256i shuf = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x), shuf);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit), _mm256_set1_epi8(0x10));
+}
+
+// MARK: float weights
+
+// 576×1536 F32 and F16 are rare in the target models (norms are vectors); bandwidth-bound anyway.
+void AVX2 bertha_dot_f32_f32_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const float *xf = (const float *)x;
+    for (int r = 0; r < rows; r++) {
+        const float *wr = ROW(float, w, stride, r);
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + 32 <= n; i += 32) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(wr + i), _mm256_loadu_ps(xf + i), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(wr + i + 8), _mm256_loadu_ps(xf + i + 8), a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(wr + i + 16), _mm256_loadu_ps(xf + i + 16), a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(wr + i + 24), _mm256_loadu_ps(xf + i + 24), a3);
+        }
+        for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(wr + i), _mm256_loadu_ps(xf + i), a0);
+        float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+        for (; i < n; i++) sum += wr[i] * xf[i];
+        out[r] = sum;
+    }
+}
+
+static inline AVX2 __m256 load_f16x8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+static inline AVX2 __m256 load_bf16x8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+
+#define FLOAT16_DOT(NAME, LOAD, SCALAR)                                                                  \
+    void AVX2 NAME(int n, const void *w, size_t stride, int rows, const void *x, float *out) {           \
+        const float *xf = (const float *)x;                                                              \
+        for (int r = 0; r < rows; r++) {                                                                 \
+            const uint16_t *wr = ROW(uint16_t, w, stride, r);                                            \
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                  \
+            int i = 0;                                                                                   \
+            for (; i + 32 <= n; i += 32) {                                                               \
+                a0 = _mm256_fmadd_ps(LOAD(wr + i), _mm256_loadu_ps(xf + i), a0);                         \
+                a1 = _mm256_fmadd_ps(LOAD(wr + i + 8), _mm256_loadu_ps(xf + i + 8), a1);                 \
+                a2 = _mm256_fmadd_ps(LOAD(wr + i + 16), _mm256_loadu_ps(xf + i + 16), a2);               \
+                a3 = _mm256_fmadd_ps(LOAD(wr + i + 24), _mm256_loadu_ps(xf + i + 24), a3);               \
+            }                                                                                            \
+            for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LOAD(wr + i), _mm256_loadu_ps(xf + i), a0);  \
+            float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));            \
+            for (; i < n; i++) sum += SCALAR(wr[i]) * xf[i];                                             \
+            out[r] = sum;                                                                                \
+        }                                                                                                \
+    }
+
+FLOAT16_DOT(bertha_dot_f16_f32_avx2, load_f16x8, f16)
+FLOAT16_DOT(bertha_dot_bf16_f32_avx2, load_bf16x8, bertha_bf16_to_f32)
+
+// MARK: 32-weight blocks
+//
+// BLOCK_LOOP runs BODY(k, acc) over the row's blocks, 4 per iteration into 4 accumulators, and
+// leaves the horizontal sum in `vsum`. BODY may also add to the scalar `corr`.
+#define BLOCK_LOOP(NB, BODY)                                                    \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;   \
+    int k = 0;                                                                  \
+    for (; k + 4 <= (NB); k += 4) {                                             \
+        BODY(k, acc0) BODY(k + 1, acc1) BODY(k + 2, acc2) BODY(k + 3, acc3)     \
+    }                                                                           \
+    for (; k < (NB); k++) { BODY(k, acc0) }                                     \
+    const float vsum = hsum_ps(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+
+// Q8_0 576×1536 (SmolLM2 FFN-sized) at 1 thread: see MatMul.swift for measured GB/s.
+void AVX2 bertha_dot_q8_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8a *y = (const bertha_block_q8a *)x;
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q8_0 *b = ROW(block_q8_0, w, stride, r);
+#define Q8_0_BODY(K, ACC)                                                                              \
+        {                                                                                              \
+            const __m256i p = dot_i8(_mm256_loadu_si256((const __m256i *)b[K].qs),                    \
+                                     _mm256_loadu_si256((const __m256i *)y[K].qs));                   \
+            ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
+        }
+        BLOCK_LOOP(nb, Q8_0_BODY)
+        out[r] = vsum;
+    }
+}
+
+void AVX2 bertha_dot_q4_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8a *y = (const bertha_block_q8a *)x;
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q4_0 *b = ROW(block_q4_0, w, stride, r);
+        float corr = 0.0f;
+#define Q4_0_BODY(K, ACC)                                                                              \
+        {                                                                                              \
+            const float dw = f16(b[K].d);                                                              \
+            const __m256i p = dot_u8(unpack_nibbles(b[K].qs), _mm256_loadu_si256((const __m256i *)y[K].qs)); \
+            ACC = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
+            corr += dw * y[K].s;                                                                       \
+        }
+        BLOCK_LOOP(nb, Q4_0_BODY)
+        out[r] = vsum - 8.0f * corr;
+    }
+}
+
+// Q4_1 is SmolLM2's main weight type.
+void AVX2 bertha_dot_q4_1_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8a *y = (const bertha_block_q8a *)x;
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q4_1 *b = ROW(block_q4_1, w, stride, r);
+        float corr = 0.0f;
+#define Q4_1_BODY(K, ACC)                                                                              \
+        {                                                                                              \
+            const __m256i p = dot_u8(unpack_nibbles(b[K].qs), _mm256_loadu_si256((const __m256i *)y[K].qs)); \
+            ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
+            corr += f16(b[K].m) * y[K].s;                                                              \
+        }
+        BLOCK_LOOP(nb, Q4_1_BODY)
+        out[r] = vsum + corr;
+    }
+}
+
+void AVX2 bertha_dot_q5_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8a *y = (const bertha_block_q8a *)x;
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q5_0 *b = ROW(block_q5_0, w, stride, r);
+        float corr = 0.0f;
+#define Q5_0_BODY(K, ACC)                                                                              \
+        {                                                                                              \
+            const float dw = f16(b[K].d);                                                              \
+            const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));          \
+            const __m256i p = dot_u8(q, _mm256_loadu_si256((const __m256i *)y[K].qs));               \
+            ACC = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
+            corr += dw * y[K].s;                                                                       \
+        }
+        BLOCK_LOOP(nb, Q5_0_BODY)
+        out[r] = vsum - 16.0f * corr;
+    }
+}
+
+void AVX2 bertha_dot_q5_1_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8a *y = (const bertha_block_q8a *)x;
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q5_1 *b = ROW(block_q5_1, w, stride, r);
+        float corr = 0.0f;
+#define Q5_1_BODY(K, ACC)                                                                              \
+        {                                                                                              \
+            const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));          \
+            const __m256i p = dot_u8(q, _mm256_loadu_si256((const __m256i *)y[K].qs));               \
+            ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
+            corr += f16(b[K].m) * y[K].s;                                                              \
+        }
+        BLOCK_LOOP(nb, Q5_1_BODY)
+        out[r] = vsum + corr;
+    }
+}
+
+// MARK: K-quants (256-weight super-blocks; the 4 chunks of 64 per block give the ILP)
+
+static inline void k4_scales(const uint8_t *packed, uint8_t sc[8], uint8_t m[8]) {
+    for (int j = 0; j < 8; j++) bertha_scale_min_k4(j, packed, &sc[j], &m[j]);
+}
+
+void AVX2 bertha_dot_q4_k_q8k_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8k *y = (const bertha_block_q8k *)x;
+    const int nb = n / 256;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int r = 0; r < rows; r++) {
+        const block_q4_k *b = ROW(block_q4_k, w, stride, r);
+        __m256 acc = _mm256_setzero_ps();
+        float mins = 0.0f;
+        for (int k = 0; k < nb; k++) {
+            uint8_t sc[8], m[8];
+            k4_scales(b[k].scales, sc, m);
+            int summ = 0;
+            for (int j = 0; j < 8; j++) summ += m[j] * (y[k].bsums[2 * j] + y[k].bsums[2 * j + 1]);
+            __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+            for (int i = 0; i < 4; i++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(b[k].qs + 32 * i));
+                const __m256i lo = _mm256_and_si256(q, low4);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+                const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i)));
+                const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i + 32)));
+                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, _mm256_set1_epi16(sc[2 * i])));
+                s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(p1, _mm256_set1_epi16(sc[2 * i + 1])));
+            }
+            const float dy = y[k].d;
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].d) * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
+            mins += f16(b[k].dmin) * dy * (float)summ;
+        }
+        out[r] = hsum_ps(acc) - mins;
+    }
+}
+
+void AVX2 bertha_dot_q5_k_q8k_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8k *y = (const bertha_block_q8k *)x;
+    const int nb = n / 256;
+    const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    for (int r = 0; r < rows; r++) {
+        const block_q5_k *b = ROW(block_q5_k, w, stride, r);
+        __m256 acc = _mm256_setzero_ps();
+        float mins = 0.0f;
+        for (int k = 0; k < nb; k++) {
+            uint8_t sc[8], m[8];
+            k4_scales(b[k].scales, sc, m);
+            int summ = 0;
+            for (int j = 0; j < 8; j++) summ += m[j] * (y[k].bsums[2 * j] + y[k].bsums[2 * j + 1]);
+            // bit j of qh[l] is the fifth bit of element l of sub-block j; shifting the whole
+            // vector right by 2 per chunk keeps each byte's bits in that byte after the mask.
+            __m256i qh = _mm256_loadu_si256((const __m256i *)b[k].qh);
+            __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+            for (int i = 0; i < 4; i++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(b[k].qs + 32 * i));
+                const __m256i hlo = _mm256_slli_epi16(_mm256_and_si256(qh, one), 4);
+                const __m256i hhi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4);
+                qh = _mm256_srli_epi16(qh, 2);
+                const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, low4), hlo);
+                const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), low4), hhi);
+                const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i)));
+                const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i + 32)));
+                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, _mm256_set1_epi16(sc[2 * i])));
+                s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(p1, _mm256_set1_epi16(sc[2 * i + 1])));
+            }
+            const float dy = y[k].d;
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].d) * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
+            mins += f16(b[k].dmin) * dy * (float)summ;
+        }
+        out[r] = hsum_ps(acc) - mins;
+    }
+}
+
+void AVX2 bertha_dot_q6_k_q8k_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
+    const bertha_block_q8k *y = (const bertha_block_q8k *)x;
+    const int nb = n / 256;
+    const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
+    for (int r = 0; r < rows; r++) {
+        const block_q6_k *b = ROW(block_q6_k, w, stride, r);
+        __m256 acc = _mm256_setzero_ps();
+        float corr = 0.0f;
+        for (int k = 0; k < nb; k++) {
+            // The -32 offset: Σ sc_j (q - 32) y = Σ sc_j q y - 32 Σ sc_j bsum_j (16-element groups).
+            int bias = 0;
+            for (int j = 0; j < 16; j++) bias += b[k].scales[j] * y[k].bsums[j];
+            __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+            for (int h = 0; h < 2; h++) {
+                const uint8_t *ql = b[k].ql + 64 * h;
+                const int8_t *sc = b[k].scales + 8 * h;
+                const int8_t *yq = y[k].qs + 128 * h;
+                const __m256i qh = _mm256_loadu_si256((const __m256i *)(b[k].qh + 32 * h));
+                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+                const __m256i q0 = _mm256_or_si256(_mm256_and_si256(l0, low4),
+                                                   _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
+                const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l1, low4),
+                                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4));
+                const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
+                const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
+                                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
+                // maddubs lanes 0..7 are elements 0..15 of the group (scale 2g), 8..15 are 16..31 (2g+1)
+#define Q6_GROUP(Q, G, S)                                                                                        \
+                {                                                                                                \
+                    const __m256i p = _mm256_maddubs_epi16(Q, _mm256_loadu_si256((const __m256i *)(yq + 32 * (G)))); \
+                    const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * (G) + 1]), _mm_set1_epi16(sc[2 * (G)])); \
+                    S = _mm256_add_epi32(S, _mm256_madd_epi16(p, scv));                                          \
+                }
+                Q6_GROUP(q0, 0, s0) Q6_GROUP(q1, 1, s1) Q6_GROUP(q2, 2, s0) Q6_GROUP(q3, 3, s1)
+            }
+            const float d = f16(b[k].d) * y[k].d;
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
+            corr += d * (float)(32 * bias);
+        }
+        out[r] = hsum_ps(acc) - corr;
+    }
+}
+
+#else  // not x86-64: the symbols exist so Swift links everywhere; dispatch never picks them.
+
+#define FORWARD(name) \
+    void bertha_dot_##name##_avx2(int n, const void *w, size_t s, int rows, const void *x, float *out) { \
+        bertha_dot_##name##_ref(n, w, s, rows, x, out); }
+FORWARD(f32_f32) FORWARD(f16_f32) FORWARD(bf16_f32) FORWARD(q8_0_q8a) FORWARD(q4_0_q8a) FORWARD(q4_1_q8a)
+FORWARD(q5_0_q8a) FORWARD(q5_1_q8a) FORWARD(q4_k_q8k) FORWARD(q5_k_q8k) FORWARD(q6_k_q8k)
+
+#endif
