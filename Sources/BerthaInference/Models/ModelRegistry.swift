@@ -11,14 +11,17 @@ protocol ModelArchitecture {
 /// Maps `general.architecture` to the type that decodes it. Adding an architecture: write its file
 /// in `Models/`, add it here, and add any new tensor to `TensorName`.
 public enum ModelRegistry {
-    static let entries: [String: any ModelArchitecture.Type] = [
-        Llama.name: Llama.self,
-        Qwen2.name: Qwen2.self,
-        Gemma3.name: Gemma3.self,
-    ]
+    static func entry(_ architecture: String) -> (any ModelArchitecture.Type)? {
+        switch architecture {
+        case Llama.name: Llama.self
+        case Qwen2.name: Qwen2.self
+        case Gemma3.name: Gemma3.self
+        default: nil
+        }
+    }
 
     /// The architectures the engine runs, sorted.
-    public static var architectures: [String] { entries.keys.sorted() }
+    public static let architectures: [String] = [Gemma3.name, Llama.name, Qwen2.name]
 
     /// The configuration of the model in `file`.
     /// - Throws: `InferenceError.unsupportedArchitecture`, `.missingMetadata`, `.invalidMetadata`, `.missingTensor`.
@@ -26,7 +29,7 @@ public enum ModelRegistry {
         guard let arch = file.metadata.architecture else {
             throw .missingMetadata(key: "general.architecture", file: file.path)
         }
-        guard let type = entries[arch] else { throw .unsupportedArchitecture(arch, file: file.path) }
+        guard let type = entry(arch) else { throw .unsupportedArchitecture(arch, file: file.path) }
         guard let embd = file.tensor(TensorName.tokenEmbedding) else {
             throw .missingTensor(TensorName.tokenEmbedding, file: file.path)
         }
