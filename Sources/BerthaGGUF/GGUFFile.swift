@@ -141,8 +141,11 @@ public final class GGUFFile: Sendable {
         return UnsafeRawBufferPointer(rebasing: mapping.bytes[tensor.offset..<tensor.offset + tensor.byteCount])
     }
 
-    /// The whole file's bytes, for callers that advise the kernel about access patterns or hash it.
+    /// The whole file's bytes (to hash or upload it), valid while this `GGUFFile` lives.
     public var bytes: UnsafeRawBufferPointer { mapping.bytes }
+
+    /// True when the bytes are a file mapping rather than an in-memory copy.
+    var isMapped: Bool { mapping.isMapped }
 
     /// Total weights over all tensors.
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }

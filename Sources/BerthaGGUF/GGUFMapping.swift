@@ -54,6 +54,8 @@ final class GGUFMapping: @unchecked Sendable {
         }
     }
 
+    var isMapped: Bool { !isCopy && base != nil }
+
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
 
     private static func lastError() -> String { String(cString: strerror(errno)) }

@@ -86,4 +86,15 @@ struct GGUFFileTests {
             #expect(Array(fromMemory.data(tensor)) == Array(fromDisk.data(tensor)))
         }
     }
+
+    @Test("access hints reach the kernel for mapped files and are ignored for in-memory ones")
+    func advice() throws {
+        let file = try GGUFFile(path: try TestEnvironment.model("SmolLM2-135M-Instruct.Q4_1.gguf").path)
+        #expect(file.advise(.willNeed))
+        #expect(file.advise(.random))
+        #expect(file.advise(.sequential))
+        let copy = try GGUFFile(bytes: Array(file.bytes), path: "copy")
+        #expect(!copy.advise(.willNeed))
+        #expect(copy.tensors == file.tensors)
+    }
 }
