@@ -64,8 +64,10 @@ public enum GGUFError: BerthaError, Equatable {
         }
     }
 
+    /// The file, shown after the message.
     public var location: String? { path }
 
+    /// What is wrong, naming the key, tensor or offset.
     public var message: String {
         switch self {
         case .cannotOpen(_, let reason):
@@ -108,7 +110,7 @@ public enum GGUFError: BerthaError, Equatable {
         case .misalignedTensor(_, let tensor, let offset, let alignment):
             return "tensor '\(tensor)' data offset \(offset) is not a multiple of the alignment \(alignment)"
         case .tensorOutOfBounds(_, let tensor, let offset, let byteCount, let fileSize):
-            return "tensor '\(tensor)' data (\(byteCount) bytes at offset \(offset)) runs past the end of the file (\(fileSize) bytes); the file is truncated or corrupt"
+            return "tensor '\(tensor)' data (\(byteCount) bytes at data-section offset \(offset)) runs past the end of the file (\(fileSize) bytes); the file is truncated or corrupt"
         case .overlappingTensors(_, let tensor, let other):
             return "corrupt GGUF file: tensor '\(tensor)' data overlaps tensor '\(other)'"
         case .tensorDataSize(_, let tensor, let expected, let actual):
@@ -120,6 +122,7 @@ public enum GGUFError: BerthaError, Equatable {
         }
     }
 
+    /// Always a runtime failure (exit 1): the file, not the command line, is at fault.
     public var exitCode: BerthaExitCode { .failure }
 }
 

@@ -55,11 +55,9 @@ struct GGUFParser {
         let count = try checkCount(length, minimumSize: 1, "length of \(section())", countOffset: lengthOffset)
         let start = position
         let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<start + count])
-        guard let string = String(validating: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
-            throw .invalidUTF8(path: path, what: section(), offset: start)
-        }
+        guard isValidUTF8(raw) else { throw .invalidUTF8(path: path, what: section(), offset: start) }
         position += count
-        return string
+        return String(decoding: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
     }
 
     /// `count` fixed-width values copied in one go; GGUF is little-endian like every host bertha runs on.

@@ -22,9 +22,13 @@ import Darwin
 public struct GGUFWriter: Sendable {
     /// One tensor to write.
     public struct Tensor: Sendable, Equatable {
+        /// The tensor's name, unique in the file.
         public let name: String
+        /// Dimensions, innermost (row length) first.
         public let shape: [Int]
+        /// Element type.
         public let type: GGMLType
+        /// The raw bytes in `type`'s layout.
         public let data: [UInt8]
     }
 

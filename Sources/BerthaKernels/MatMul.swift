@@ -9,14 +9,12 @@ import CBerthaKernels
 /// against it by the C kernel `DotKernel` picked for this CPU. Only the outer rows are
 /// parallelized: the pool hands out chunks of rows.
 ///
-/// Measured on this VM (AVX2, 1 thread, release, cold weights, a loaded shared machine, so
-/// lower bounds): see the numbers next to `matvec`.
+/// Kernel throughput (1 thread, AVX2 VM shared with other builds, so lower bounds) is noted at
+/// each kernel in `dot_avx2.c` and tabulated in `docs/kernels.md`.
 public enum MatMul {
     /// `y = W x`: `W` (rows × cols) @ `x` (cols) → `y` (rows). The decode hot spot.
     ///
-    /// Throughput of one matvec, 1 thread, AVX2 VM, release (rough, machine shared with
-    /// 7 builds; weights 576×1536 and 1536×576 re-read from L2/L3, plus 49152×576 from DRAM):
-    /// see `docs/kernels.md` for the table.
+    /// One call quantizes `x` (a few µs for 576 values), then runs one pool job over chunks of rows.
     /// - Parameters:
     ///   - w: the weights.
     ///   - x: `w.cols` floats.
@@ -37,6 +35,47 @@ public enum MatMul {
             let r0 = c * chunk
             let n = min(chunk, rows - r0)
             fn(cols, data + r0 * stride, stride, Int32(n), xqc, y + r0)
+        }
+    }
+
+    /// Several products of one input, `outputᵢ = Wᵢ x`, as a single pool job: the attention
+    /// projections Q, K, V or the feed-forward gate and up share their input, and one job instead of
+    /// three saves the hand-off and the wait for the slowest thread of each.
+    /// - Parameters:
+    ///   - products: the matrices (all with `cols` equal to the input length) and their outputs.
+    ///   - x: the input, `cols` floats.
+    ///   - pool: threads and scratch; used by one caller at a time.
+    public static func matvec(_ products: [(weights: WeightMatrix, output: UnsafeMutablePointer<Float>)],
+                              _ x: UnsafePointer<Float>, pool: WorkerPool) {
+        guard let cols = products.first?.weights.cols else { return }
+        precondition(products.allSatisfy { $0.weights.cols == cols }, "matvec: products must share the input length")
+        if products.count == 1 { return matvec(products[0].weights, x, products[0].output, pool: pool) }
+        // One quantized copy of x per activation format in use, side by side in the scratch.
+        let formats: [ActivationFormat] = [.f32, .q8a, .q8k]
+        var offsets = [Int](repeating: -1, count: 3), total = 0
+        for (i, format) in formats.enumerated() where products.contains(where: { $0.weights.kernel.activation == format }) {
+            offsets[i] = total
+            total += (format.bytes(cols: cols).unsafelyUnwrapped + 63) & ~63
+        }
+        let scratch = pool.scratch(bytes: total)
+        for (i, format) in formats.enumerated() where offsets[i] >= 0 {
+            format.quantize(x, cols: cols, into: scratch + offsets[i])
+        }
+        var jobs: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, xq: UnsafeRawPointer, chunk: Int, firstChunk: Int)] = []
+        var chunks = 0
+        for (w, y) in products {
+            let chunk = rowsPerChunk(w, threads: pool.threads)
+            let offset = offsets[formats.firstIndex(of: w.kernel.activation).unsafelyUnwrapped]
+            jobs.append((w, y, UnsafeRawPointer(scratch + offset), chunk, chunks))
+            chunks += (w.rows + chunk - 1) / chunk
+        }
+        pool.parallelFor(chunks) { c in
+            var j = jobs.count - 1
+            while jobs[j].firstChunk > c { j -= 1 }
+            let job = jobs[j]
+            let r0 = (c - job.firstChunk) * job.chunk
+            let n = min(job.chunk, job.w.rows - r0)
+            job.w.kernel.function(Int32(cols), job.w.data + r0 * job.w.rowBytes, job.w.rowBytes, Int32(n), job.xq, job.y + r0)
         }
     }
 

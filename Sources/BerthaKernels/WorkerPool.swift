@@ -76,18 +76,24 @@ public final class WorkerPool: @unchecked Sendable {
 
 /// The state the caller and the workers share. Counters live on separate cache lines and are
 /// only touched through the C atomics (Swift 6 on macOS 14 has no `Atomic`).
+///
+/// Protocol: the generation is odd while a job is open and even when closed. A worker that sees
+/// an open generation registers in `active`, re-checks the generation, and only then reads the
+/// job. The caller, once every item is done, closes the generation and waits for `active` to
+/// drain. So the caller never waits for a worker that is asleep or descheduled (the machine may
+/// be shared), only for workers inside the job, and no worker can read a stale job.
 private final class SharedState: @unchecked Sendable {
     let workers: Int
-    /// [0] generation (bumped per job), [8] next item, [16] workers done with this job, [24] sleeping workers.
     private let counters: UnsafeMutablePointer<UInt64>
+    // One 64-byte line each.
     private var generation: UnsafeMutablePointer<UInt64> { counters }
     private var next: UnsafeMutablePointer<UInt64> { counters + 8 }
-    private var finished: UnsafeMutablePointer<UInt64> { counters + 16 }
+    private var completed: UnsafeMutablePointer<UInt64> { counters + 16 }
     private var sleepers: UnsafeMutablePointer<UInt64> { counters + 24 }
+    private var active: UnsafeMutablePointer<UInt64> { counters + 32 }
     private let wake = NSCondition()
     private let exited = DispatchSemaphore(value: 0)
-    // Written by the caller before the generation bump, read by workers after it (the atomic
-    // bump orders them).
+    // Written by the caller before it opens a generation, read by workers after they joined it.
     private var count = 0
     private var body: ((Int) -> Void)?
     private var stopping = false
@@ -97,8 +103,8 @@ private final class SharedState: @unchecked Sendable {
 
     init(workers: Int) {
         self.workers = workers
-        counters = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
-        counters.initialize(repeating: 0, count: 32)
+        counters = UnsafeMutablePointer<UInt64>.allocate(capacity: 40)
+        counters.initialize(repeating: 0, count: 40)
     }
 
     deinit { counters.deallocate() }
@@ -107,17 +113,20 @@ private final class SharedState: @unchecked Sendable {
         self.count = count
         self.body = body
         bertha_atomic_store(next, 0)
-        bertha_atomic_store(finished, 0)
-        bertha_atomic_fetch_add(generation, 1)
+        bertha_atomic_store(completed, 0)
+        bertha_atomic_fetch_add(generation, 1)  // open (odd)
         if bertha_atomic_load(sleepers) > 0 {
             wake.lock()
             wake.broadcast()
             wake.unlock()
         }
         work(count: count, body: body)
-        // Every worker checks in once per job, so none can still be reading `body` when we return.
-        let target = UInt64(workers)
-        while bertha_spin_until_equal(finished, target, 1 << 16) != target {
+        let total = UInt64(count)
+        while bertha_spin_until_equal(completed, total, 1 << 16) != total {
+            sched_yield()  // a worker holding an item was preempted
+        }
+        bertha_atomic_fetch_add(generation, 1)  // closed (even)
+        while bertha_spin_until_equal(active, 0, 1 << 16) != 0 {
             sched_yield()
         }
         self.body = nil
@@ -128,6 +137,7 @@ private final class SharedState: @unchecked Sendable {
             let i = Int(bertha_atomic_fetch_add(next, 1))
             if i >= count { return }
             body(i)
+            bertha_atomic_fetch_add(completed, 1)
         }
     }
 
@@ -138,7 +148,7 @@ private final class SharedState: @unchecked Sendable {
             if current == seen {
                 wake.lock()
                 bertha_atomic_fetch_add(sleepers, 1)
-                // The caller bumps the generation, then reads `sleepers`; we count ourselves, then
+                // The caller opens a generation, then reads `sleepers`; we count ourselves, then
                 // read the generation. Both sequentially consistent, so one of us sees the other.
                 current = bertha_atomic_load(generation)
                 while current == seen {
@@ -150,15 +160,19 @@ private final class SharedState: @unchecked Sendable {
             }
             seen = current
             if stopping { break }
-            if let body { work(count: count, body: body) }
-            bertha_atomic_fetch_add(finished, 1)
+            guard current & 1 == 1 else { continue }  // a job we missed has already closed
+            bertha_atomic_fetch_add(active, 1)
+            if bertha_atomic_load(generation) == current, let body {
+                work(count: count, body: body)
+            }
+            bertha_atomic_fetch_add(active, UInt64.max)  // -1
         }
         exited.signal()
     }
 
     func shutdown() {
         stopping = true
-        bertha_atomic_fetch_add(generation, 1)
+        bertha_atomic_fetch_add(generation, 2)  // a change every worker notices, never an open job
         wake.lock()
         wake.broadcast()
         wake.unlock()

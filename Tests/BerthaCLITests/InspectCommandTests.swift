@@ -4,11 +4,14 @@ import Testing
 
 @Suite("bertha inspect")
 struct InspectCommandTests {
-    /// Runs `bertha inspect` in an empty directory (so no stray bertha.yaml is picked up).
+    /// Runs `bertha inspect` in an empty directory without BERTHA_* variables, so no stray
+    /// configuration is picked up.
     func inspect(_ arguments: [String]) throws -> ProcessResult {
         let dir = try TemporaryDirectory("inspect-cwd")
         defer { dir.remove() }
-        return try runProcess(try TestEnvironment.berthaExecutable(), ["inspect"] + arguments, currentDirectory: dir.url)
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BERTHA_") }
+        return try runProcess(try TestEnvironment.berthaExecutable(), ["inspect"] + arguments,
+                              environment: environment, currentDirectory: dir.url)
     }
 
     @Test("the text report shows identity, sizes, types, hyperparameters, tokenizer and template")
@@ -55,7 +58,19 @@ def s(key):
 types = {}
 for t in r.tensors:
     e = types.setdefault(t.tensor_type.name, [0, 0]); e[0] += 1; e[1] += int(t.n_bytes)
-print(json.dumps({"arch": s("general.architecture"), "template": s("tokenizer.chat_template"),
+meta = []
+for name, f in r.fields.items():
+    if name.startswith("GGUF."): continue
+    t = f.types[0]
+    e = {"key": name, "type": t.name.lower()}
+    if t == gguf.GGUFValueType.ARRAY:
+        e["count"] = len(f.data); e["elementType"] = f.types[-1].name.lower()
+    elif t in (gguf.GGUFValueType.FLOAT32, gguf.GGUFValueType.FLOAT64):
+        e["value"] = float(f.contents())
+    else:
+        e["value"] = f.contents()
+    meta.append(e)
+print(json.dumps({"meta": meta, "arch": s("general.architecture"), "template": s("tokenizer.chat_template"),
                   "vocab": len(r.fields["tokenizer.ggml.tokens"].data), "types": types,
                   "params": sum(int(t.n_elements) for t in r.tensors),
                   "tensors": [[t.name, t.tensor_type.name, [int(x) for x in t.shape]] for t in r.tensors]}))
@@ -65,7 +80,7 @@ print(json.dumps({"arch": s("general.architecture"), "template": s("tokenizer.ch
           arguments: ["SmolLM2-135M-Instruct.Q4_1.gguf", "gemma-3-270m-q4_k_m.gguf"])
     func jsonReport(model: String) throws {
         let path = try TestEnvironment.model(model).path
-        let result = try inspect([path, "--json", "--tensors"])
+        let result = try inspect([path, "--json", "--tensors", "--metadata"])
         #expect(result.status == 0, "\(result.stderr)")
         let ours = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let reference = try #require(try JSONSerialization.jsonObject(
@@ -91,6 +106,24 @@ print(json.dumps({"arch": s("general.architecture"), "template": s("tokenizer.ch
             #expect(tensor["name"] as? String == expected[0] as? String)
             #expect(tensor["type"] as? String == expected[1] as? String)
             #expect(tensor["shape"] as? [Int] == expected[2] as? [Int])
+        }
+        let metadata = try #require(ours["metadata"] as? [[String: Any]])
+        let referenceMetadata = try #require(reference["meta"] as? [[String: Any]])
+        #expect(metadata.count == referenceMetadata.count)
+        for (entry, expected) in zip(metadata, referenceMetadata) {
+            let key = entry["key"] as? String ?? "?"
+            #expect(key == expected["key"] as? String)
+            #expect(entry["type"] as? String == expected["type"] as? String, "\(key)")
+            #expect(entry["count"] as? Int == expected["count"] as? Int, "\(key)")
+            #expect(entry["elementType"] as? String == expected["elementType"] as? String, "\(key)")
+            switch expected["value"] {
+            case let number as Double where expected["type"] as? String == "float32":
+                #expect((entry["value"] as? Double).map { Float($0) } == Float(number), "\(key)")
+            case let value?:
+                #expect("\(entry["value"] ?? "nil")" == "\(value)", "\(key)")
+            case nil:
+                #expect(entry["value"] == nil, "\(key)")
+            }
         }
         let hyper = try #require(ours["hyperparameters"] as? [String: Any])
         #expect(hyper["layers"] as? Int == (model.hasPrefix("gemma") ? 18 : 30))
@@ -134,7 +167,7 @@ print(json.dumps({"arch": s("general.architecture"), "template": s("tokenizer.ch
             The file is fully validated first: a corrupt or truncated file is an error
             (exit 1) naming the key or tensor at fault.
 
-            USAGE: bertha inspect [--config <config>] [--set <section.key=value> ...] [--quiet] [--verbose] [--json] <model.gguf> [--tensors]
+            USAGE: bertha inspect [--config <config>] [--set <section.key=value> ...] [--quiet] [--verbose] [--json] <model.gguf> [--tensors] [--metadata]
 
             ARGUMENTS:
               <model.gguf>            The GGUF model file.
@@ -149,6 +182,8 @@ print(json.dumps({"arch": s("general.architecture"), "template": s("tokenizer.ch
               --json                  Print the result as JSON on stdout (progress and logs
                                       stay on stderr).
               --tensors               List every tensor's name, type and shape.
+              --metadata              List every metadata key with its type and value
+                                      (arrays by length).
               --version               Show the version.
               -h, --help              Show help information.
 

@@ -98,3 +98,17 @@ struct GGUFFileTests {
         #expect(copy.tensors == file.tensors)
     }
 }
+
+@Suite("GGUFSummary")
+struct GGUFSummaryTests {
+    static let counts = [0, 1, 500, 999, 1_000, 1_499, 12_345, 999_999, 1_000_001, 134_515_008, 268_098_176,
+                         1_711_376_384, 7_241_732_096, 70_553_706_496, 1_000_000_000_001, 3_141_592_653_589]
+
+    @Test("size labels match gguf-py's model_weight_count_rounded_notation")
+    func sizeLabels() throws {
+        let script = "import sys; from gguf.utility import model_weight_count_rounded_notation as f; print(' '.join(f(int(a)) for a in sys.argv[1:]))"
+        let reference = try runPython(script, arguments: Self.counts.map(String.init))
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").map(String.init)
+        #expect(Self.counts.map(GGUFSummary.sizeLabel) == reference)
+    }
+}

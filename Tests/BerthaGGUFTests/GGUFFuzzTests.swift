@@ -24,7 +24,9 @@ struct GGUFFuzzTests {
         }
     }
 
-    /// The small valid files the mutations start from, also committed under Tests/Fixtures/gguf/.
+    /// The small valid files the mutations start from: two built here (also committed under
+    /// Tests/Fixtures/gguf/ as seed-writer.gguf and seed-raw.gguf) and seed-gguf-py.gguf, written by
+    /// gguf-py with every value type, nested arrays, alignment 64 and ten tensor types.
     static func seeds() throws -> [[UInt8]] {
         var writer = GGUFWriter()
         writer.metadata["general.architecture"] = .string("llama")
@@ -38,7 +40,8 @@ struct GGUFFuzzTests {
         try writer.addTensor(name: "token_embd.weight", shape: [32, 2], type: .q8_0, data: [UInt8](repeating: 1, count: 68))
         try writer.addTensor(name: "output_norm.weight", shape: [8], values: Array(repeating: 1, count: 8))
         try writer.addTensor(name: "blk.0.ffn.weight", shape: [256, 1], type: .q4_K, data: [UInt8](repeating: 2, count: 144))
-        return [try writer.encoded(), GGUFValidationTests.valid().bytes]
+        let reference = try [UInt8](Data(contentsOf: try TestEnvironment.fixture("gguf/seed-gguf-py.gguf")))
+        return [try writer.encoded(), GGUFValidationTests.valid().bytes, reference]
     }
 
     static let interesting: [UInt64] = [0, 1, 2, 3, 4, 7, 8, 12, 13, 16, 31, 32, 33, 64, 255, 256, 0x7F, 0x80, 0xFF,

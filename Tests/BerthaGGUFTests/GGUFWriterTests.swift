@@ -186,3 +186,25 @@ print(json.dumps({"fields": fields, "tensors": tensors, "alignment": int(r.align
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["out.gguf"])
     }
 }
+
+@Suite("GGUFMetadata")
+struct GGUFMetadataTests {
+    @Test("setting an existing key keeps its place, a new key appends, nil removes")
+    func ordering() {
+        var m = GGUFMetadata()
+        m["a"] = .uint32(1)
+        m["b"] = .string("x")
+        m["c"] = .bool(true)
+        m["a"] = .int64(-1)
+        #expect(m.keys == ["a", "b", "c"])
+        #expect(m["a"] == .int64(-1))
+        m["b"] = nil
+        #expect(m.keys == ["a", "c"])
+        #expect(m.count == 2)
+        m["b"] = .float32(1.5)
+        #expect(m.keys == ["a", "c", "b"])
+        #expect(m.float("b") == 1.5)
+        #expect(m.architecture == nil)
+        #expect(m.arch("block_count") == "block_count")
+    }
+}

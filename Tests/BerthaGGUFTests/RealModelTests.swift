@@ -102,6 +102,14 @@ print(json.dumps({"fields": fields, "tensors": tensors, "alignment": int(r.align
         #expect(summary.tokenizer.vocabSize == facts.vocabSize)
         #expect(summary.tokenizer.model == facts.tokenizer)
         #expect(file.metadata.floats("tokenizer.ggml.scores").map(\.count) ?? facts.vocabSize == facts.vocabSize)
+        // The embedding matrix: one row of n_embd weights per token.
+        let embedding = try #require(file.tensor("token_embd.weight"))
+        let width = try #require(file.metadata.int(file.metadata.arch("embedding_length")))
+        #expect(embedding.shape == [width, facts.vocabSize])
+        #expect(embedding.rowLength == width && embedding.rows == facts.vocabSize)
+        #expect(embedding.type == .q8_0)
+        #expect(embedding.byteCount == facts.vocabSize * (width / 32) * 34)
+        #expect(embedding.rowByteCount == (width / 32) * 34)
         // The last tensor ends within the final alignment padding of the file.
         let end = file.tensors.map { $0.offset + $0.byteCount }.max() ?? 0
         #expect(end <= file.fileSize && file.fileSize - end < file.alignment)

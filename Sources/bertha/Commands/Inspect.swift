@@ -16,13 +16,16 @@ struct Inspect: AsyncParsableCommand {
     @Flag(help: "List every tensor's name, type and shape.")
     var tensors = false
 
+    @Flag(help: "List every metadata key with its type and value (arrays by length).")
+    var metadata = false
+
     /// Chat template lines shown in text output; --json carries the whole template.
     static let templatePreviewLines = 8
 
     func run() async throws {
         _ = try global.loadConfig()
         let file = try GGUFFile(path: model)
-        let summary = GGUFSummary(file, includeTensors: tensors)
+        let summary = GGUFSummary(file, includeTensors: tensors, includeMetadata: metadata)
         if global.json {
             try printJSON(summary)
         } else {
@@ -73,6 +76,21 @@ struct Inspect: AsyncParsableCommand {
             for line in shown { out += "  \(line)\n" }
         } else {
             out += "chat template\n  (none in the file)\n"
+        }
+        if let entries = s.metadata {
+            out += "metadata (key, type, value)\n"
+            let width = entries.map(\.key.count).max() ?? 0
+            for entry in entries {
+                let value: String
+                switch entry.value {
+                case .string(let text): value = text.count > 60 || text.contains("\n") ? "\"\(text.prefix(60).split(separator: "\n").first ?? "")…\" (\(text.utf8.count) bytes)" : "\"\(text)\""
+                case .array(let array): value = "\(array.count) × \(array.elementType)"
+                default: value = entry.value.description
+                }
+                let key = entry.key.padding(toLength: width, withPad: " ", startingAt: 0)
+                let type = entry.value.type.description.padding(toLength: 8, withPad: " ", startingAt: 0)
+                out += "  \(key)  \(type)  \(value)\n"
+            }
         }
         if let tensors = s.tensors {
             out += "tensors (name, type, shape innermost first, bytes)\n"
