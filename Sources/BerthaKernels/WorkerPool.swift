@@ -58,6 +58,7 @@ public final class WorkerPool: @unchecked Sendable {
             for i in 0..<count { body(i) }
             return
         }
+        precondition(!shared.isRunning, "WorkerPool.parallelFor called from inside a job or from two threads at once")
         withoutActuallyEscaping(body) { body in shared.run(count: count, body: body) }
     }
 
@@ -108,6 +109,9 @@ private final class SharedState: @unchecked Sendable {
     }
 
     deinit { counters.deallocate() }
+
+    /// True while a job is open: a cheap guard against calling the pool from inside a job.
+    var isRunning: Bool { body != nil }
 
     func run(count: Int, body: @escaping (Int) -> Void) {
         self.count = count

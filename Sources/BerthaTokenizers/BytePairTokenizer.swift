@@ -9,7 +9,7 @@ public struct BytePairTokenizer: Tokenizer {
     public let vocabulary: TokenizerVocabulary
     public let endOfGenerationIDs: Set<Int32>
     public let preTokenizer: PreTokenizer
-    private let ids: [String: Int32]
+    private let ids: _TokenIndex
     private let special: SpecialTokenMatcher
     /// Token of each byte's GPT-2 character.
     private let byteTokens: [Int32]
@@ -24,26 +24,18 @@ public struct BytePairTokenizer: Tokenizer {
     }
 
     /// Builds the tokenizer.
-    /// - Throws: `TokenizerError.missingByteToken` when a byte's character is not a token.
-    public init(_ vocabulary: TokenizerVocabulary, source: String = "<vocabulary>") throws(TokenizerError) {
+    public init(_ vocabulary: TokenizerVocabulary) {
         let (resolved, eog) = vocabulary.resolvingEndOfGeneration()
         self.vocabulary = resolved
         self.endOfGenerationIDs = eog
         self.preTokenizer = PreTokenizer(name: resolved.preTokenizer)
         self.ignoresMerges = preTokenizer.kind == .llama3
-        var ids: [String: Int32] = [:]
-        ids.reserveCapacity(resolved.tokens.count)
-        for (index, token) in resolved.tokens.enumerated() where ids[token] == nil { ids[token] = Int32(index) }
+        let ids = _TokenIndex(resolved.tokens)
         self.ids = ids
         self.special = SpecialTokenMatcher(vocabulary: resolved)
-        var byteTokens: [Int32] = []
-        for byte in 0..<256 {
-            guard let id = ids[String(Character(_ByteLevel.character(of: UInt8(byte))))] else {
-                throw .missingByteToken(source: source, byte: UInt8(byte))
-            }
-            byteTokens.append(id)
-        }
-        self.byteTokens = byteTokens
+        // Some vocabularies (SmolLM2) lack a few control-byte characters; like llama.cpp, such
+        // bytes are dropped when they cannot be merged into a token.
+        self.byteTokens = (0..<256).map { ids[String(Character(_ByteLevel.character(of: UInt8($0))))] ?? -1 }
         var merges: [UInt64: Merge] = [:]
         merges.reserveCapacity(resolved.merges.count)
         for (rank, line) in resolved.merges.enumerated() {
@@ -106,7 +98,7 @@ public struct BytePairTokenizer: Tokenizer {
                 continue
             }
             if word.count == 1 {
-                output.append(byteTokens[Int(word[0])])
+                if byteTokens[Int(word[0])] >= 0 { output.append(byteTokens[Int(word[0])]) }
                 continue
             }
             symbols.removeAll(keepingCapacity: true)
@@ -121,6 +113,7 @@ public struct BytePairTokenizer: Tokenizer {
             func tryAdd(_ left: Int32, _ right: Int32) {
                 guard left >= 0, right >= 0 else { return }
                 let l = symbols[Int(left)], r = symbols[Int(right)]
+                guard l >= 0, r >= 0 else { return }
                 let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
                 guard let merge = merges[key] else { return }
                 queue.push(Pair(rank: merge.rank, left: left, right: right, leftToken: l, rightToken: r, token: merge.token))
@@ -139,7 +132,7 @@ public struct BytePairTokenizer: Tokenizer {
             }
             var i: Int32 = 0
             while i != -1 {
-                output.append(symbols[Int(i)])
+                if symbols[Int(i)] >= 0 { output.append(symbols[Int(i)]) }
                 i = next[Int(i)]
             }
         }

@@ -8,7 +8,7 @@
 public struct SentencePieceTokenizer: Tokenizer {
     public let vocabulary: TokenizerVocabulary
     public let endOfGenerationIDs: Set<Int32>
-    private let ids: [String: Int32]
+    private let ids: _TokenIndex
     private let special: SpecialTokenMatcher
     /// Token for each byte value (`<0xNN>`, else the one-byte piece), or -1.
     private let byteTokens: [Int32]
@@ -18,16 +18,15 @@ public struct SentencePieceTokenizer: Tokenizer {
         let (resolved, eog) = vocabulary.resolvingEndOfGeneration()
         self.vocabulary = resolved
         self.endOfGenerationIDs = eog
-        var ids: [String: Int32] = [:]
-        ids.reserveCapacity(resolved.tokens.count)
-        for (index, token) in resolved.tokens.enumerated() where ids[token] == nil { ids[token] = Int32(index) }
+        let ids = _TokenIndex(resolved.tokens)
         self.ids = ids
         self.special = SpecialTokenMatcher(vocabulary: resolved)
         let hex = Array("0123456789ABCDEF")
         self.byteTokens = (0..<256).map { byte in
             let name = "<0x\(hex[byte >> 4])\(hex[byte & 15])>"
             if let id = ids[name] { return id }
-            return ids[String(decoding: [UInt8(byte)], as: UTF8.self)] ?? -1
+            // A lone byte above 0x7F is not text; only ASCII can fall back to its one-character piece.
+            return byte < 0x80 ? ids[String(decoding: [UInt8(byte)], as: UTF8.self)] ?? -1 : -1
         }
     }
 

@@ -76,7 +76,7 @@ public func makeTokenizer(_ vocabulary: TokenizerVocabulary, source: String = "<
     -> any Tokenizer {
     switch vocabulary.model {
     case .sentencePiece: return SentencePieceTokenizer(vocabulary)
-    case .bytePair: return try BytePairTokenizer(vocabulary, source: source)
+    case .bytePair: return BytePairTokenizer(vocabulary)
     case .wordPiece: return WordPieceTokenizer(vocabulary)
     }
 }

@@ -13,7 +13,7 @@ import Foundation
 public struct WordPieceTokenizer: Tokenizer {
     public let vocabulary: TokenizerVocabulary
     public let endOfGenerationIDs: Set<Int32>
-    private let ids: [String: Int32]
+    private let ids: _TokenIndex
     private let special: SpecialTokenMatcher
     /// Words longer than this (in characters) become `[UNK]`, as in BERT.
     public static let maxCharactersPerWord = 100
@@ -22,8 +22,7 @@ public struct WordPieceTokenizer: Tokenizer {
     public init(_ vocabulary: TokenizerVocabulary) {
         self.vocabulary = vocabulary
         self.endOfGenerationIDs = Set([vocabulary.eosID].compactMap { $0 })
-        var ids: [String: Int32] = [:]
-        for (index, token) in vocabulary.tokens.enumerated() where ids[token] == nil { ids[token] = Int32(index) }
+        let ids = _TokenIndex(vocabulary.tokens)
         self.ids = ids
         self.special = SpecialTokenMatcher(vocabulary: vocabulary)
     }

@@ -1,6 +1,7 @@
 import BerthaTestSupport
 import BerthaTokenizers
 import Foundation
+import Testing
 
 /// The reference data the tokenizer tests compare against, and the tokenizers under test
 /// (each loaded once per test process: Gemma's 262,144-token vocabulary takes a while).
@@ -41,7 +42,7 @@ enum TokenizerFixtures {
         let shared = TestEnvironment.repoRoot.deletingLastPathComponent()
             .appendingPathComponent("shared/fixtures/tokenizer/vocab/\(name)")
         guard FileManager.default.fileExists(atPath: shared.path) else {
-            throw MissingTestResource(path: shared.path, hint: "copy llama.cpp's models/\(name) there")
+            throw MissingVocabulary(path: shared.path)
         }
         return shared
     }
@@ -59,4 +60,10 @@ enum TokenizerFixtures {
             return VocabularyCase(text: text, ids: ids)
         }
     }
+}
+
+/// A vocabulary GGUF that is neither committed nor in the shared fixtures: the test fails with this.
+struct MissingVocabulary: Error, CustomStringConvertible {
+    let path: String
+    var description: String { "missing \(path): copy llama.cpp 0c1e570's models/ vocabulary file there" }
 }
