@@ -11,11 +11,27 @@ struct SyntheticModelTests {
     struct Reference: Decodable {
         let tokens: [Int32]
         let logits: [[Double]]
+        let logits_q8_activations: [[Double]]
     }
 
-    @Test("logits of every position match within 1e-3 (F32) or 2e-2 (quantized) relative error",
-          arguments: [("llama", "f32", 1e-3), ("llama", "q8_0", 2e-2), ("gemma3", "f32", 1e-3), ("gemma3", "q8_0", 2e-2),
-                      ("qwen2", "f32", 1e-3), ("qwen2", "q4_0", 2e-2)])
+    /// Worst per-position relative error ‖got − expected‖₂ / ‖expected‖₂.
+    static func relativeError(_ engine: Transformer, _ reference: [[Double]]) -> Double {
+        var worst = 0.0
+        for (row, expected) in reference.enumerated() {
+            let got = engine.logits(row)
+            var diff = 0.0, norm = 0.0
+            for i in expected.indices {
+                diff += (Double(got[i]) - expected[i]) * (Double(got[i]) - expected[i])
+                norm += expected[i] * expected[i]
+            }
+            worst = max(worst, (diff / norm).squareRoot())
+        }
+        return worst
+    }
+
+    @Test("logits match the float64 reference within 1e-3 (F32), and within 2e-3 of the 8-bit-activation reference (quantized)",
+          arguments: [("llama", "f32", 1e-3), ("llama", "q8_0", 5e-2), ("gemma3", "f32", 1e-3), ("gemma3", "q8_0", 5e-2),
+                      ("qwen2", "f32", 1e-3), ("qwen2", "q4_0", 5e-2)])
     func matchesReference(arch: String, type: String, tolerance: Double) throws {
         let dir = try TemporaryDirectory("bertha-synthetic")
         defer { dir.remove() }
@@ -30,11 +46,12 @@ struct SyntheticModelTests {
         let engine = Transformer(weights: weights, contextLength: 32, batchSize: 4,
                                  logitCapacity: reference.tokens.count, kvType: .f32, threads: 2)
         try engine.evaluate(reference.tokens, allLogits: true)
-        var worst = 0.0
-        for (row, expected) in reference.logits.enumerated() {
-            let got = engine.logits(row)
-            let scale = expected.map(abs).max() ?? 1
-            for i in expected.indices { worst = max(worst, abs(Double(got[i]) - expected[i]) / scale) }
+        let worst = Self.relativeError(engine, reference.logits)
+        if type != "f32" {
+            // Quantized weights make the engine (like llama.cpp) round every matmul input to 8-bit
+            // blocks; against a reference doing the same rounding the error must be tiny.
+            let exact = Self.relativeError(engine, reference.logits_q8_activations)
+            #expect(exact < 2e-3, "\(arch) \(type): relative error \(exact) against the 8-bit-activation reference")
         }
         #expect(worst < tolerance, "\(arch) \(type): relative error \(worst)")
     }

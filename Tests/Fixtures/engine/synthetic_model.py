@@ -1,7 +1,9 @@
 """Writes a tiny random GGUF decoder and prints the logits of a float64 NumPy forward pass over it.
 
 usage: synthetic_model.py OUT.gguf ARCH(llama|gemma3|qwen2) WTYPE(f32|q8_0|q4_0) SEED
-stdout: JSON {"tokens": [...], "logits": [[...] per position]}
+stdout: JSON {"tokens": [...], "logits": [[...] per position], "logits_q8_activations": [[...]]}
+The second set rounds every matrix product's input to 8-bit blocks of 32 (d = max|x|/127, like
+llama.cpp's and bertha's quantized matmuls) and is otherwise the same float64 computation.
 """
 import json
 import sys
@@ -106,48 +108,62 @@ def gelu(x):
 
 tokens = [int(t) for t in rng.integers(0, vocab, 10)]
 W = weights
-kcache = [[] for _ in range(layers)]
-vcache = [[] for _ in range(layers)]
-neox = arch != "llama"
-all_logits = []
-for pos, t in enumerate(tokens):
-    x = W["token_embd.weight"][t].copy()
-    if arch == "gemma3":
-        x *= np.sqrt(dim)
-    for l in range(layers):
-        p = f"blk.{l}."
-        sliding = arch == "gemma3" and (l + 1) % 6 != 0
-        h = rms(x, W[p + "attn_norm.weight"])
-        q, k, v = W[p + "attn_q.weight"] @ h, W[p + "attn_k.weight"] @ h, W[p + "attn_v.weight"] @ h
-        if arch == "qwen2":
-            q, k, v = q + W[p + "attn_q.bias"], k + W[p + "attn_k.bias"], v + W[p + "attn_v.bias"]
-        q, k, v = q.reshape(heads, hd), k.reshape(kv_heads, hd), v.reshape(kv_heads, hd)
-        if arch == "gemma3":
-            q, k = rms(q, W[p + "attn_q_norm.weight"]), rms(k, W[p + "attn_k_norm.weight"])
-        b = 10000.0 if sliding else base
-        q, k = rope(q, pos, b, neox), rope(k, pos, b, neox)
-        kcache[l].append(k)
-        vcache[l].append(v)
-        first = max(0, pos - window + 1) if sliding else 0
-        K = np.stack(kcache[l][first:])
-        V = np.stack(vcache[l][first:])
-        att = np.zeros((heads, hd))
-        for hh in range(heads):
-            kv = hh // (heads // kv_heads)
-            s = K[:, kv] @ q[hh] / np.sqrt(hd)
-            s = np.exp(s - s.max())
-            s /= s.sum()
-            att[hh] = s @ V[:, kv]
-        o = W[p + "attn_output.weight"] @ att.reshape(-1)
-        if arch == "gemma3":
-            o = rms(o, W[p + "post_attention_norm.weight"])
-        x = x + o
-        h = rms(x, W[p + "ffn_norm.weight"])
-        g, u = W[p + "ffn_gate.weight"] @ h, W[p + "ffn_up.weight"] @ h
-        act = gelu(g) if arch == "gemma3" else g / (1 + np.exp(-g))
-        d = W[p + "ffn_down.weight"] @ (act * u)
-        if arch == "gemma3":
-            d = rms(d, W[p + "post_ffw_norm.weight"])
-        x = x + d
-    all_logits.append((W["token_embd.weight"] @ rms(x, W["output_norm.weight"])).tolist())
-print(json.dumps({"tokens": tokens, "logits": all_logits}))
+
+
+def forward(quantize_activations):
+  def mm(name, h):
+    if quantize_activations and qtype is not None:
+        b = h.reshape(-1, 32)
+        d = np.abs(b).max(axis=1, keepdims=True) / 127
+        q = np.round(np.divide(b, d, out=np.zeros_like(b), where=d > 0))
+        h = (q * d).reshape(-1)
+    return W[name] @ h
+
+  kcache = [[] for _ in range(layers)]
+  vcache = [[] for _ in range(layers)]
+  neox = arch != "llama"
+  all_logits = []
+  for pos, t in enumerate(tokens):
+      x = W["token_embd.weight"][t].copy()
+      if arch == "gemma3":
+          x *= np.sqrt(dim)
+      for l in range(layers):
+          p = f"blk.{l}."
+          sliding = arch == "gemma3" and (l + 1) % 6 != 0
+          h = rms(x, W[p + "attn_norm.weight"])
+          q, k, v = mm(p + "attn_q.weight", h), mm(p + "attn_k.weight", h), mm(p + "attn_v.weight", h)
+          if arch == "qwen2":
+              q, k, v = q + W[p + "attn_q.bias"], k + W[p + "attn_k.bias"], v + W[p + "attn_v.bias"]
+          q, k, v = q.reshape(heads, hd), k.reshape(kv_heads, hd), v.reshape(kv_heads, hd)
+          if arch == "gemma3":
+              q, k = rms(q, W[p + "attn_q_norm.weight"]), rms(k, W[p + "attn_k_norm.weight"])
+          b = 10000.0 if sliding else base
+          q, k = rope(q, pos, b, neox), rope(k, pos, b, neox)
+          kcache[l].append(k)
+          vcache[l].append(v)
+          first = max(0, pos - window + 1) if sliding else 0
+          K = np.stack(kcache[l][first:])
+          V = np.stack(vcache[l][first:])
+          att = np.zeros((heads, hd))
+          for hh in range(heads):
+              kv = hh // (heads // kv_heads)
+              s = K[:, kv] @ q[hh] / np.sqrt(hd)
+              s = np.exp(s - s.max())
+              s /= s.sum()
+              att[hh] = s @ V[:, kv]
+          o = mm(p + "attn_output.weight", att.reshape(-1))
+          if arch == "gemma3":
+              o = rms(o, W[p + "post_attention_norm.weight"])
+          x = x + o
+          h = rms(x, W[p + "ffn_norm.weight"])
+          g, u = mm(p + "ffn_gate.weight", h), mm(p + "ffn_up.weight", h)
+          act = gelu(g) if arch == "gemma3" else g / (1 + np.exp(-g))
+          d = mm(p + "ffn_down.weight", (act) * u)
+          if arch == "gemma3":
+              d = rms(d, W[p + "post_ffw_norm.weight"])
+          x = x + d
+      all_logits.append((mm("token_embd.weight", rms(x, W["output_norm.weight"]))).tolist())
+  return all_logits
+
+
+print(json.dumps({"tokens": tokens, "logits": forward(False), "logits_q8_activations": forward(True)}))
