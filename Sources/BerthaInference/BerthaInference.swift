@@ -1,1 +1,0 @@
-// BerthaInference: see Package.swift for this module's place in the graph.

@@ -1,0 +1,22 @@
+/// Counts and wall times of one generation, named like llama.cpp server's `timings`.
+public struct GenerationTimings: Sendable, Codable, Equatable {
+    /// Prompt tokens evaluated (after prefix reuse).
+    public var promptN = 0
+    /// Milliseconds spent evaluating them.
+    public var promptMS = 0.0
+    /// Tokens generated.
+    public var predictedN = 0
+    /// Milliseconds spent generating them.
+    public var predictedMS = 0.0
+
+    public init() {}
+
+    /// Prompt tokens per second.
+    public var promptPerSecond: Double { promptMS > 0 ? Double(promptN) / promptMS * 1000 : 0 }
+    /// Generated tokens per second.
+    public var predictedPerSecond: Double { predictedMS > 0 ? Double(predictedN) / predictedMS * 1000 : 0 }
+
+    enum CodingKeys: String, CodingKey {
+        case promptN = "prompt_n", promptMS = "prompt_ms", predictedN = "predicted_n", predictedMS = "predicted_ms"
+    }
+}

@@ -1,0 +1,67 @@
+/// Scratch buffers of the forward pass, allocated once for up to `batch` tokens so that
+/// `Transformer.forward` allocates nothing. Shapes are in floats.
+final class RunState: @unchecked Sendable {
+    /// Tokens per forward pass the buffers hold.
+    let batch: Int
+    /// (batch, dim) residual stream
+    let x: UnsafeMutablePointer<Float>
+    /// (batch, dim) normalized input of a sub-block
+    let xb: UnsafeMutablePointer<Float>
+    /// (batch, dim) output of a sub-block before the residual add
+    let xb2: UnsafeMutablePointer<Float>
+    /// (batch, qDim) queries
+    let q: UnsafeMutablePointer<Float>
+    /// (batch, kDim) keys
+    let k: UnsafeMutablePointer<Float>
+    /// (batch, vDim) values
+    let v: UnsafeMutablePointer<Float>
+    /// (batch, heads * valueHeadDim) attention output
+    let attention: UnsafeMutablePointer<Float>
+    /// (heads, contextLength) attention scores, one row per head (rows reused across tokens)
+    let scores: UnsafeMutablePointer<Float>
+    /// (batch, ffn) gate
+    let gate: UnsafeMutablePointer<Float>
+    /// (batch, ffn) up
+    let up: UnsafeMutablePointer<Float>
+    /// (rowsOut, vocab) logits of the rows asked for
+    let logits: UnsafeMutablePointer<Float>
+    /// (batch) positions as Int32 for RoPE
+    let positions: UnsafeMutablePointer<Int32>
+    /// (rowsOut, dim) normalized rows gathered for the output matrix
+    let outputRows: UnsafeMutablePointer<Float>
+    let logitRows: Int
+    private var all: [UnsafeMutablePointer<Float>] = []
+
+    init(configuration c: ModelConfiguration, batch: Int, contextLength: Int, logitRows: Int) {
+        self.batch = batch
+        self.logitRows = logitRows
+        var all: [UnsafeMutablePointer<Float>] = []
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            p.initialize(repeating: 0, count: max(count, 1))
+            all.append(p)
+            return p
+        }
+        let dim = c.embeddingLength
+        x = buffer(batch * dim)
+        xb = buffer(batch * dim)
+        xb2 = buffer(batch * dim)
+        q = buffer(batch * c.queryDimension)
+        k = buffer(batch * c.keyDimension)
+        v = buffer(batch * c.valueDimension)
+        attention = buffer(batch * c.headCount * c.valueHeadDimension)
+        scores = buffer(c.headCount * contextLength)
+        gate = buffer(batch * c.feedForwardLength)
+        up = buffer(batch * c.feedForwardLength)
+        logits = buffer(logitRows * c.vocabularySize)
+        outputRows = buffer(logitRows * dim)
+        positions = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
+        positions.initialize(repeating: 0, count: batch)
+        self.all = all
+    }
+
+    deinit {
+        for p in all { p.deallocate() }
+        positions.deallocate()
+    }
+}
