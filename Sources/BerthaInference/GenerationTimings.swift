@@ -11,6 +11,13 @@ public struct GenerationTimings: Sendable, Codable, Equatable {
 
     public init() {}
 
+    public init(promptN: Int, promptMS: Double, predictedN: Int, predictedMS: Double) {
+        self.promptN = promptN
+        self.promptMS = promptMS
+        self.predictedN = predictedN
+        self.predictedMS = predictedMS
+    }
+
     /// Prompt tokens per second.
     public var promptPerSecond: Double { promptMS > 0 ? Double(promptN) / promptMS * 1000 : 0 }
     /// Generated tokens per second.

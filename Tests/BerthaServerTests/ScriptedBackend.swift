@@ -1,3 +1,4 @@
+import BerthaInference
 import BerthaServer
 import Foundation
 
@@ -44,7 +45,7 @@ struct ScriptedBackend: InferenceBackend {
                     }
                     continuation.yield(.text(piece, tokens: 1))
                 }
-                let reason: FinishReason = produced < words.count ? .length : .stop
+                let reason: FinishReason = produced < words.count ? .length : .endOfGeneration
                 continuation.yield(.finished(reason, GenerationTimings(promptN: promptTokens, promptMS: 1, predictedN: produced, predictedMS: 2)))
                 continuation.finish()
             }

@@ -1,3 +1,5 @@
+import BerthaInference
+
 /// What the HTTP layer needs from a model: generate, tokenize, describe itself.
 ///
 /// The server's controllers only decode, call this, and encode; the engine adapter implements it
@@ -67,30 +69,20 @@ public struct GenerationRequest: Sendable, Equatable {
     }
 }
 
-/// Why a generation ended, with OpenAI's spelling.
-public enum FinishReason: String, Sendable, Codable {
-    case stop, length
-}
-
-/// llama.cpp-style timings of one generation.
-public struct GenerationTimings: Sendable, Equatable, Codable {
-    public var promptN: Int
-    public var promptMS: Double
-    public var predictedN: Int
-    public var predictedMS: Double
-
-    public init(promptN: Int, promptMS: Double, predictedN: Int, predictedMS: Double) {
-        self.promptN = promptN
-        self.promptMS = promptMS
-        self.predictedN = predictedN
-        self.predictedMS = predictedMS
-    }
-}
-
 /// One event of a generation stream.
 public enum GenerationEvent: Sendable, Equatable {
     /// New text (complete UTF-8 characters only) and the tokens that produced it.
     case text(String, tokens: Int)
-    /// The generation ended.
+    /// The generation ended (the engine's reason and llama.cpp-style counts and times).
     case finished(FinishReason, GenerationTimings)
+}
+
+extension FinishReason {
+    /// OpenAI's `finish_reason`: an end-of-generation token is a natural "stop".
+    var openAI: String {
+        switch self {
+        case .endOfGeneration, .stop: "stop"
+        case .length: "length"
+        }
+    }
 }

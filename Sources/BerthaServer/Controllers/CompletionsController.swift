@@ -1,3 +1,4 @@
+import BerthaInference
 import BerthaCore
 import Foundation
 import Hummingbird
@@ -83,13 +84,13 @@ struct CompletionsController: Sendable {
                 await state.completions.record(id: id, .init(model: model, messages: messages, completion: text))
                 let reply = ChatTurn(role: "assistant", content: text)
                 data = try encoder.encode(ChatCompletion(id: id, created: created, model: model.id,
-                                                         choices: [.init(message: reply, finishReason: reason)],
+                                                         choices: [.init(message: reply, finishReason: reason.openAI)],
                                                          usage: usage, timings: Timings(timings)))
             case .text:
                 await state.completions.record(id: id, .init(model: model, messages: [ChatTurn(role: "user", content: generation.prompt)],
                                                              completion: text))
                 data = try encoder.encode(TextCompletion(id: id, created: created, model: model.id,
-                                                         choices: [.init(text: text, finishReason: reason)],
+                                                         choices: [.init(text: text, finishReason: reason.openAI)],
                                                          usage: usage, timings: Timings(timings)))
             }
             return Response(status: .ok, headers: [.contentType: "application/json"],
@@ -123,8 +124,8 @@ struct CompletionsController: Sendable {
                     try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [choice]))
                 case .finished(let reason, let timings):
                     recorder.finished(timings, status: 200)
-                    let last: CompletionChunk.Choice = isChat ? .init(delta: .init(), finishReason: reason)
-                                                              : .init(text: "", finishReason: reason)
+                    let last: CompletionChunk.Choice = isChat ? .init(delta: .init(), finishReason: reason.openAI)
+                                                              : .init(text: "", finishReason: reason.openAI)
                     try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [last],
                                                    timings: Timings(timings)))
                     if includeUsage {

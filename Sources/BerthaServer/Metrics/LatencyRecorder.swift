@@ -1,3 +1,4 @@
+import BerthaInference
 import Synchronization
 
 /// Measures one request's time to first token, inter-token gaps and total duration, and feeds

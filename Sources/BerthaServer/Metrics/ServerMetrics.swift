@@ -89,7 +89,7 @@ public final class ServerMetrics: Sendable {
 
     /// `bertha_model_info{model,version,sha256} 1` for the served model; the previous model's
     /// series is removed so a swap shows exactly one version.
-    func setModelInfo(_ model: ServedModel, previous: ServedModel?) {
+    public func setModelInfo(_ model: ServedModel, previous: ServedModel?) {
         if let previous, previous != model {
             registry.unregisterGauge(infoGauge(previous))
             registry.unregisterGauge(modelLoaded(previous))

@@ -1,3 +1,5 @@
+import BerthaInference
+
 /// Token counts of a completion, OpenAI's `usage`.
 public struct Usage: Codable, Sendable, Equatable {
     public var promptTokens: Int
@@ -63,7 +65,7 @@ public struct ChatCompletion: Encodable, Sendable {
     public struct Choice: Encodable, Sendable {
         public var index = 0
         public var message: ChatTurn
-        public var finishReason: FinishReason
+        public var finishReason: String
         public var logprobs: String? = nil
 
         enum CodingKeys: String, CodingKey {
@@ -95,7 +97,7 @@ public struct TextCompletion: Encodable, Sendable {
     public struct Choice: Encodable, Sendable {
         public var index = 0
         public var text: String
-        public var finishReason: FinishReason
+        public var finishReason: String
 
         enum CodingKeys: String, CodingKey {
             case index, text
@@ -124,7 +126,7 @@ public struct CompletionChunk: Encodable, Sendable {
         /// Chat chunks carry a delta, text chunks carry text.
         public var delta: Delta?
         public var text: String?
-        public var finishReason: FinishReason?
+        public var finishReason: String?
 
         enum CodingKeys: String, CodingKey {
             case index, delta, text
