@@ -26,10 +26,10 @@ struct ManifestValidationTests {
         let dir = try TemporaryDirectory("manifests-core")
         defer { dir.remove() }
         let files = try render(assignments, into: dir).filter { !$0.hasSuffix("kustomization.yaml") }
-        let output = try Tools.run(Tools.venv("kubernetes-validate"), ["--strict", "-k", "1.30.0", "--no-warn"] + files)
-        #expect(!output.contains("ERROR"))
+        let output = try Tools.run(Tools.venv("kubernetes-validate"), ["--strict", "-k", "1.30.0", "--no-warn"] + files).lowercased()
+        #expect(!output.contains("error"))
         for kind in ["Deployment", "Service", "ServiceAccount", "ConfigMap", "PodDisruptionBudget", "Role", "RoleBinding"] {
-            #expect(output.contains(kind), "\(kind) was not validated")
+            #expect(output.contains("passed for resource \(kind.lowercased())/"), "\(kind) was not validated")
         }
     }
 
@@ -41,8 +41,8 @@ struct ManifestValidationTests {
         let script = try TestEnvironment.fixture("manifests/validate_crds.py")
         let result = try runProcess(TestEnvironment.python(), [script.path, try TestEnvironment.fixture("schemas").path] + files)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stderr.contains("checked 16 custom resources") || result.stderr.contains("checked 17 custom resources"),
-                "\(result.stderr)")
+        #expect(result.stderr.contains(", 0 problems"), "\(result.stderr)")
+        #expect(!result.stderr.contains("checked 0 "))
     }
 
     @Test("the strict schema check rejects an unknown field")

@@ -10,6 +10,8 @@ public struct EventSource: Encodable, Sendable, Equatable {
         public var endpoint: String
         public var method: String
         public var port: String
+        /// Where the webhook is reachable (Argo Events requires it; informational for a plain webhook).
+        public var url: String
     }
     public struct Bucket: Encodable, Sendable, Equatable { public var name: String }
     public struct Filter: Encodable, Sendable, Equatable {

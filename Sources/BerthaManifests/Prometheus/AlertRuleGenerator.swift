@@ -69,18 +69,18 @@ public struct AlertRuleGenerator: Sendable {
         [
             .recording(feedbackVotes, "\(by) (increase(bertha_feedback_total[\(w)]))"),
             .recording(feedbackDownRatio,
-                       "\(by) (increase(bertha_feedback_total{score=\"down\"}[\(w)]))\n/\n\(by) (increase(bertha_feedback_total[\(w)]))"),
+                       "\(by) (increase(bertha_feedback_total{score=\"down\"}[\(w)])) / \(by) (increase(bertha_feedback_total[\(w)]))"),
             .recording(requestsRate, "\(by) (rate(bertha_requests_total[5m]))"),
             .recording(errorRatio,
-                       "\(by) (rate(bertha_requests_total{status=~\"5..\"}[5m]))\n/\n\(by) (rate(bertha_requests_total[5m]))"),
+                       "\(by) (rate(bertha_requests_total{status=~\"5..\"}[5m])) / \(by) (rate(bertha_requests_total[5m]))"),
             .recording(ttftP95,
                        "histogram_quantile(0.95, sum by (le, model, model_version) (rate(bertha_time_to_first_token_seconds_bucket[5m])))"),
             .recording(tokensPerSecond,
-                       "\(by) (rate(llamacpp:tokens_predicted_total[5m]))\n/\n\(by) (rate(llamacpp:tokens_predicted_seconds_total[5m]))"),
+                       "\(by) (rate(llamacpp:tokens_predicted_total[5m])) / \(by) (rate(llamacpp:tokens_predicted_seconds_total[5m]))"),
             .recording(deferredMin, "min by (model, model_version) (min_over_time(llamacpp:requests_deferred[5m]))"),
             .recording(ragRetrievals, "\(by) (increase(bertha_rag_retrievals_total[\(w)]))"),
             .recording(ragEmptyRatio,
-                       "\(by) (increase(bertha_rag_retrievals_total{result=\"empty\"}[\(w)]))\n/\n\(by) (increase(bertha_rag_retrievals_total[\(w)]))"),
+                       "\(by) (increase(bertha_rag_retrievals_total{result=\"empty\"}[\(w)])) / \(by) (increase(bertha_rag_retrievals_total[\(w)]))"),
         ]
     }
 
@@ -104,25 +104,25 @@ public struct AlertRuleGenerator: Sendable {
         return [
             AlertSpec(
                 name: "BerthaFeedbackDegraded", severity: "warning", action: "retrain",
-                expr: "\(feedbackDownRatio) > \(number(alerts.feedbackDownRatio))\nand \(on) \(feedbackVotes) >= \(votes)",
+                expr: "\(feedbackDownRatio) > \(number(alerts.feedbackDownRatio)) and \(on) \(feedbackVotes) >= \(votes)",
                 summary: "Users dislike the answers of \(who)",
                 description: "More than \(percent(alerts.feedbackDownRatio)) of the feedback votes on \(who) over the last \(w) were thumbs-down (with at least \(votes) votes). The retraining pipeline is triggered. Current share: \(feedbackDownRatio).",
                 cases: feedbackCases()),
             AlertSpec(
                 name: "BerthaTimeToFirstTokenHigh", severity: "warning", action: nil,
-                expr: "\(ttftP95) > \(number(alerts.ttftP95Seconds))\nand \(volumeGuard)",
+                expr: "\(ttftP95) > \(number(alerts.ttftP95Seconds)) and \(volumeGuard)",
                 summary: "Slow first tokens from \(who)",
                 description: "The 95th percentile time to first token of \(who) has been above \(number(alerts.ttftP95Seconds))s over 5m (with at least \(alerts.minRequests) requests). Current value: \(ttftP95).",
                 cases: ttftCases()),
             AlertSpec(
                 name: "BerthaTokensPerSecondLow", severity: "warning", action: nil,
-                expr: "\(tokensPerSecond) < \(number(alerts.minTokensPerSecond))\nand \(volumeGuard)",
+                expr: "\(tokensPerSecond) < \(number(alerts.minTokensPerSecond)) and \(volumeGuard)",
                 summary: "Slow generation by \(who)",
                 description: "\(who) generates fewer than \(number(alerts.minTokensPerSecond)) tokens/s over 5m (with at least \(alerts.minRequests) requests). Current value: \(tokensPerSecond).",
                 cases: tokensCases()),
             AlertSpec(
                 name: "BerthaErrorRatioHigh", severity: "critical", action: nil,
-                expr: "\(errorRatio) > \(number(alerts.errorRatio))\nand \(volumeGuard)",
+                expr: "\(errorRatio) > \(number(alerts.errorRatio)) and \(volumeGuard)",
                 summary: "\(who) answers with server errors",
                 description: "More than \(percent(alerts.errorRatio)) of the requests to \(who) over 5m failed with a 5xx status (with at least \(alerts.minRequests) requests). Current share: \(errorRatio).",
                 cases: errorCases()),
@@ -140,7 +140,7 @@ public struct AlertRuleGenerator: Sendable {
                 cases: modelLoadedCases()),
             AlertSpec(
                 name: "BerthaRAGEmptyRetrievals", severity: "warning", action: nil,
-                expr: "\(ragEmptyRatio) > \(number(alerts.ragEmptyRatio))\nand \(on) \(ragRetrievals) >= \(alerts.minRequests)",
+                expr: "\(ragEmptyRatio) > \(number(alerts.ragEmptyRatio)) and \(on) \(ragRetrievals) >= \(alerts.minRequests)",
                 summary: "Retrieval for \(who) finds nothing",
                 description: "More than \(percent(alerts.ragEmptyRatio)) of the retrievals for \(who) over the last \(w) returned no document above the score threshold (with at least \(alerts.minRequests) retrievals). Current share: \(ragEmptyRatio).",
                 cases: ragCases()),

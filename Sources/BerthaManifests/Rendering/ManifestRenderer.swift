@@ -243,7 +243,9 @@ public struct ManifestRenderer: Sendable {
             EventSource(metadata: meta(alertEventSource, "events"), spec: .init(
                 eventBusName: "default",
                 service: .init(ports: [.init(name: "webhook", port: alertPort, targetPort: alertPort)]),
-                webhook: ["alertmanager": .init(endpoint: "/alertmanager", method: "POST", port: String(alertPort))])),
+                webhook: ["alertmanager": .init(
+                    endpoint: "/alertmanager", method: "POST", port: String(alertPort),
+                    url: "http://\(EventSource.serviceName(of: alertEventSource)).\(namespace).svc:\(alertPort)")])),
             EventSource(metadata: meta(ingestEventSource, "events"), spec: .init(
                 eventBusName: "default",
                 minio: ["upload": .init(
