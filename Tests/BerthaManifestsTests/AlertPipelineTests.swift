@@ -12,7 +12,7 @@ struct AlertPipelineTests {
     final class Processes: @unchecked Sendable {
         var running: [Process] = []
         func start(_ executable: URL, _ arguments: [String], log: URL) throws {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let process = Process()
             process.executableURL = executable
             process.arguments = arguments
@@ -68,7 +68,7 @@ struct AlertPipelineTests {
         let processes = Processes()
         let metricsFile = dir.path("metrics.txt"), webhookLog = dir.path("webhook.log"), portsFile = dir.path("ports")
         try AtomicFile.write(metrics(up: 20, down: 0), to: metricsFile)
-        FileManager.default.createFile(atPath: webhookLog.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: webhookLog.path, contents: nil)
         try processes.start(TestEnvironment.python(),
                             [try TestEnvironment.fixture("manifests/fake_bertha.py").path,
                              metricsFile.path, webhookLog.path, portsFile.path], log: dir.path("fake.log"))

@@ -100,9 +100,11 @@ struct ManifestValidationTests {
         // The CLI flags the steps use.
         #expect(stream.contains("- serve\n"))
         #expect(stream.contains("- models:/smollm2@champion\n"))
-        #expect(stream.contains("- --event\n        - /work/event.json\n"))
-        #expect(stream.contains("- retrain\n        - --base\n        - models:/smollm2@champion\n"))
-        #expect(stream.contains("- --alias\n        - champion\n"))
+        let flat = stream.replacingOccurrences(of: "\n *", with: " ", options: .regularExpression)
+        #expect(flat.contains("args: - ingest - --event - /work/event.json - --config - /etc/bertha/bertha.yaml "))
+        #expect(flat.contains("args: - retrain - --base - models:/smollm2@champion - --trigger - '{{inputs.parameters.trigger}}' "))
+        #expect(flat.contains("args: - register - /work/out/model.gguf - --name - smollm2 - --alias - champion "))
+        #expect(flat.contains("args: - register - /work/out/model.gguf - --name - smollm2 - --alias - challenger "))
         // MinIO endpoint without a scheme; one retraining at a time.
         #expect(stream.contains("endpoint: minio.bertha.svc:9000\n"))
         #expect(stream.contains("mutexes:\n    - name: bertha-retrain\n"))

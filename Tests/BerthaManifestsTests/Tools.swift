@@ -10,13 +10,13 @@ enum Tools {
             let url = URL(fileURLWithPath: dir).appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        throw MissingTestResource(path: name, hint: "apt-get install prometheus prometheus-alertmanager (promtool, amtool) / kubectl")
+        throw MissingTool(path: name, hint: "apt-get install prometheus prometheus-alertmanager (promtool, amtool) / kubectl")
     }
 
     static func venv(_ name: String) throws -> URL {
         let url = TestEnvironment.repoRoot.appendingPathComponent(".venv/bin/\(name)")
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw MissingTestResource(path: url.path, hint: "run `make setup` (pip install \(name))")
+            throw MissingTool(path: url.path, hint: "run `make setup` (pip install \(name))")
         }
         return url
     }
@@ -30,6 +30,13 @@ enum Tools {
         }
         return result.stdout + result.stderr
     }
+}
+
+/// A checker the test needs is not installed: the test fails with how to install it.
+struct MissingTool: Error, CustomStringConvertible {
+    let path: String
+    let hint: String
+    var description: String { "missing \(path): \(hint)" }
 }
 
 struct ToolFailure: Error, CustomStringConvertible {

@@ -101,6 +101,8 @@ public struct ManifestRenderer: Sendable {
         cluster.model.cacheDir = "/var/cache/bertha/models"
         cluster.retrain.outputDir = "/work/out"
         cluster.events.stateDir = "/var/lib/bertha/events"
+        // The root filesystem is read-only: an embedded store lives on the data volume.
+        if cluster.vectorStore.url.hasPrefix("embedded:") { cluster.vectorStore.url = "embedded:/var/lib/bertha/store" }
         return cluster
     }
 
@@ -140,7 +142,7 @@ public struct ManifestRenderer: Sendable {
             replicas: autoscaled ? nil : k8s.replicas, revisionHistoryLimit: 5,
             selector: LabelSelector(matchLabels: serveSelector),
             template: PodTemplateSpec(
-                metadata: ObjectMeta(labels: labels("serve"), annotations: ["bertha.dev/config-sha256": configDigest]),
+                metadata: ObjectMeta(labels: labels("serve"), annotations: ["bertha.dev/config-hash": configDigest]),
                 spec: PodSpec(serviceAccountName: name, automountServiceAccountToken: false,
                               securityContext: .berthaUser,
                               terminationGracePeriodSeconds: Int(config.server.gracePeriod.rounded(.up)) + 5,

@@ -11,6 +11,8 @@ public enum YAMLDocuments {
         encoder.options.indent = 2
         encoder.options.width = -1
         encoder.options.sortKeys = false
+        // Embedded files (the pods' bertha.yaml, Argo's artifact repository) stay readable as blocks.
+        encoder.options.newLineScalarStyle = .literal
         do {
             return try encoder.encode(value)
         } catch {
