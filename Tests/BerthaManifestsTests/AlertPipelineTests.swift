@@ -23,8 +23,9 @@ struct AlertPipelineTests {
             running.append(process)
         }
         deinit {
+            // SIGKILL: children inherit the test runner's signal mask, which can leave SIGTERM blocked.
             for process in running where process.isRunning {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
         }
