@@ -18,6 +18,17 @@ public struct KubernetesSection: ConfigSection {
     public var gitRepo = "https://github.com/bertha-llmops/bertha.git"
     public var gitPath = "manifests"
     public var autoSync = true
+    public var name = "bertha"
+    public var servicePort = 80
+    public var maxReplicas = 0
+    public var cpuTarget = 70
+    public var s3Endpoint = ""
+    public var ingestPrefix = ""
+    public var ingestSuffix = ""
+    public var argocdNamespace = "argocd"
+    public var retrainDeadline = 21_600
+    public var retries = 2
+    public var prometheusRelease = "kube-prometheus-stack"
 
     public init() {}
 
@@ -37,5 +48,24 @@ public struct KubernetesSection: ConfigSection {
         .init("git_repo", \.gitRepo, help: "git repository Argo CD syncs bertha's manifests from"),
         .init("git_path", \.gitPath, help: "folder of the manifests in that repository"),
         .init("auto_sync", \.autoSync, help: "Argo CD automated sync with prune and self-heal"),
+        .init("name", \.name, help: "name of the serve Deployment, Service and prefix of every other object",
+              validate: Check.dns1123Label),
+        .init("service_port", \.servicePort, help: "port of the Service in front of bertha serve (port name http)",
+              validate: Check.range(1...65535)),
+        .init("max_replicas", \.maxReplicas, help: "HorizontalPodAutoscaler maximum; 0 for no autoscaler",
+              validate: Check.range(0...1000)),
+        .init("cpu_target", \.cpuTarget, help: "CPU utilization (percent of the request) the autoscaler keeps",
+              validate: Check.range(1...100)),
+        .init("s3_endpoint", \.s3Endpoint, help: "S3 endpoint inside the cluster; empty for the MinIO chart's Service"),
+        .init("ingest_prefix", \.ingestPrefix, help: "only objects under this key prefix of the bucket are ingested"),
+        .init("ingest_suffix", \.ingestSuffix, help: "only objects whose key ends with this are ingested"),
+        .init("argocd_namespace", \.argocdNamespace, help: "namespace Argo CD runs in (its Applications live there)",
+              validate: Check.dns1123Label),
+        .init("retrain_deadline", \.retrainDeadline, help: "seconds a retraining workflow may run before it is stopped",
+              validate: Check.atLeast(60)),
+        .init("retries", \.retries, help: "retries of each workflow step on failure", validate: Check.range(0...10)),
+        .init("prometheus_release", \.prometheusRelease,
+              help: "release label kube-prometheus-stack selects ServiceMonitors and PrometheusRules by",
+              validate: Check.dns1123Label),
     ]
 }
