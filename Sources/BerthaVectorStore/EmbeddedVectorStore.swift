@@ -47,7 +47,8 @@ public actor EmbeddedVectorStore: VectorStore {
     public nonisolated let directory: URL
     public nonisolated let isReadOnly: Bool
     private let options: Options
-    private let lock: WriterLock?
+    private var lock: WriterLock?
+    private var closed = false
 
     private var manifest: EmbeddedManifest
     /// All rows of all segments in manifest order, unit length, (rows, dimension).
@@ -62,7 +63,10 @@ public actor EmbeddedVectorStore: VectorStore {
     private var index: HNSWIndex?
     /// Set after a simulated crash: the in-memory state no longer matches disk, so the store refuses work.
     private var poisoned = false
-    var failurePoint: FailurePoint?
+    private var failurePoint: FailurePoint?
+
+    /// Makes the next commit stop at `point` as if the process died there (tests only).
+    func injectFailure(at point: FailurePoint?) { failurePoint = point }
 
     private var manifestURL: URL { directory.appendingPathComponent("manifest.json") }
     private var segmentsDirectory: URL { directory.appendingPathComponent("segments", isDirectory: true) }
@@ -155,6 +159,12 @@ public actor EmbeddedVectorStore: VectorStore {
         manifest = next
         resetMemory()
         for segment in oldSegments { try? FileManager.default.removeItem(at: segmentsDirectory.appendingPathComponent(segment.file)) }
+    }
+
+    /// Releases the writer lock; the store refuses further work. Dropping the last reference does the same.
+    public func close() {
+        lock = nil
+        closed = true
     }
 
     /// Whether search currently goes through the HNSW graph (built lazily at the first search).
@@ -262,6 +272,7 @@ public actor EmbeddedVectorStore: VectorStore {
 
     private func checkUsable() throws(VectorStoreError) {
         if poisoned { throw .io(path: directory.path, reason: "an earlier commit failed; reopen the store") }
+        if closed { throw .io(path: directory.path, reason: "the store was closed") }
     }
 
     private func checkWritable() throws(VectorStoreError) {
