@@ -334,9 +334,9 @@ public actor MilvusVectorStore: VectorStore {
 
     // MARK: HTTP
 
-    /// Sends a raw request body to an API path and returns its `data` (tests and diagnostics).
-    func rawCall(_ path: String, _ body: [String: Any]) async throws -> Any {
-        try await call(path, body)
+    /// Sends a raw request body to an API path, throwing what Milvus rejects (tests and diagnostics).
+    func rawCall(_ path: String, _ body: [String: any Sendable]) async throws {
+        _ = try await call(path, body)
     }
 
     private func malformed(_ path: String, _ reason: String) -> VectorStoreError {

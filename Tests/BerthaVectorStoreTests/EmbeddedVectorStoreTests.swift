@@ -153,14 +153,10 @@ struct EmbeddedVectorStoreTests {
         defer { dir.remove() }
         let writer = try await EmbeddedVectorStore(directory: dir.url)
         try await writer.upsert([VectorRecord(id: "x", documentID: "d", text: "hello", vector: [1, 2, 3])])
-        do {
-            _ = try await EmbeddedVectorStore(directory: dir.url)
-            Issue.record("a second writer opened the store")
-        } catch let error as VectorStoreError {
-            #expect(error == .locked(directory: dir.url.path, holderPID: getpid()))
-            #expect(error.description.contains(dir.url.path))
-            #expect(error.description.contains("pid \(getpid())"))
-        }
+        let lockError = await openError(dir.url)
+        #expect(lockError == .locked(directory: dir.url.path, holderPID: getpid()))
+        #expect(lockError?.description.contains(dir.url.path) == true)
+        #expect(lockError?.description.contains("pid \(getpid())") == true)
         let reader = try await EmbeddedVectorStore(directory: dir.url, readOnly: true)
         #expect(try await reader.count() == 1)
         await #expect(throws: VectorStoreError.readOnly(directory: dir.url.path)) {
@@ -235,13 +231,12 @@ struct EmbeddedVectorStoreTests {
         var bytes = try Data(contentsOf: committed)
         bytes[bytes.count / 2] ^= 0xff
         try bytes.write(to: committed)
-        do {
-            _ = try await EmbeddedVectorStore(directory: dir.url)
-            Issue.record("a damaged segment was accepted")
-        } catch let error as VectorStoreError {
-            guard case .corrupt(let path, _) = error else { Issue.record("unexpected \(error)"); return }
-            #expect(path == committed.path)
+        let damaged = await openError(dir.url)
+        guard case .corrupt(let path, _) = damaged else {
+            Issue.record("a damaged segment gave \(String(describing: damaged))")
+            return
         }
+        #expect(path == committed.path)
     }
 
     @Test("deleting past the threshold compacts the segments into one without losing live records")
@@ -285,5 +280,16 @@ struct EmbeddedVectorStoreTests {
         #expect(try await store.documentHash("a") == nil)
         try await store.upsert(fixtures.records(document: "b", count: 2, dimension: 8))  // a new dimension is allowed
         #expect(try await store.count() == 2)
+    }
+
+    /// The error opening a writer on `directory` throws, or nil when it opens.
+    func openError(_ directory: URL) async -> VectorStoreError? {
+        do {
+            let store = try await EmbeddedVectorStore(directory: directory)
+            await store.close()
+            return nil
+        } catch {
+            return error
+        }
     }
 }

@@ -100,7 +100,7 @@ struct MilvusV1Tests {
         defer { Task { try? await store.drop() } }
         try await store.upsert([VectorRecord(id: "x", documentID: "d", text: "", vector: [1, 0, 0, 0])])
         do {
-            _ = try await store.rawCall("/v1/vector/query", ["collectionName": name, "filter": "doc_id ==== nonsense"])
+            try await store.rawCall("/v1/vector/query", ["collectionName": name, "filter": "doc_id ==== nonsense"])
             Issue.record("an invalid expression was accepted")
         } catch let VectorStoreError.server(url, code, message) {
             #expect(url == TestServices.milvusURL + "/v1/vector/query")
@@ -108,7 +108,7 @@ struct MilvusV1Tests {
             #expect(!message.isEmpty)
         }
         do {
-            _ = try await MilvusVectorStore(baseURL: baseURL, collection: "bertha_missing_collection")
+            try await MilvusVectorStore(baseURL: baseURL, collection: "bertha_missing_collection")
                 .rawCall("/v1/vector/insert", ["collectionName": "bertha_missing_collection", "data": [["embedding": [1.0]]]])
             Issue.record("an insert into a missing collection was accepted")
         } catch let error as VectorStoreError {
@@ -187,7 +187,7 @@ final class FlakyProxy: @unchecked Sendable {
         }
         guard let port else {
             process.terminate()
-            throw PythonFailure(stderr: "the flaky proxy did not start")
+            throw ProxyDidNotStart()
         }
         url = URL(string: "http://127.0.0.1:\(port)")!
     }
@@ -201,4 +201,8 @@ final class FlakyProxy: @unchecked Sendable {
         process.waitUntilExit()
         dir.remove()
     }
+}
+
+struct ProxyDidNotStart: Error, CustomStringConvertible {
+    var description: String { "the Python proxy in front of Milvus did not start" }
 }

@@ -22,6 +22,10 @@ struct MilvusV2ReplayTests {
         init(_ responses: [String: [(Int, String)]]) { self.responses = responses }
 
         func send(_ request: URLRequest) async throws -> (status: Int, body: Data) {
+            answer(request)
+        }
+
+        private func answer(_ request: URLRequest) -> (status: Int, body: Data) {
             lock.lock()
             defer { lock.unlock() }
             let path = request.url?.path ?? ""

@@ -40,7 +40,7 @@ public struct VectorStoreSection: ConfigSection {
     ]
 
     /// The store URL's scheme and, for embedded, a non-empty directory.
-    static let validateURL: @Sendable (String) -> String? = { url in
+    public static let validateURL: @Sendable (String) -> String? = { url in
         if url.hasPrefix("embedded:") {
             return url.count > "embedded:".count ? nil : "embedded: needs a directory, e.g. embedded:data/store"
         }
@@ -52,7 +52,7 @@ public struct VectorStoreSection: ConfigSection {
     }
 
     /// Milvus' collection-name rule: a letter or '_', then letters, digits and '_', at most 255.
-    static let validateCollection: @Sendable (String) -> String? = { name in
+    public static let validateCollection: @Sendable (String) -> String? = { name in
         let scalars = Array(name.unicodeScalars)
         let valid = !scalars.isEmpty && scalars.count <= 255
             && scalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
