@@ -113,7 +113,8 @@ public actor EmbeddedVectorStore: VectorStore {
     }
 
     public func documentHash(_ documentID: String) async throws -> String? {
-        manifest.documents[documentID]?.contentHash
+        try checkUsable()
+        return manifest.documents[documentID]?.contentHash
     }
 
     /// The stored state of `documentID` (hash and record ids), or nil.
@@ -147,7 +148,10 @@ public actor EmbeddedVectorStore: VectorStore {
         return exactSearch(query, k: k, filter: .none).map { ScoredRecord(record: record(at: $0.index), score: $0.score) }
     }
 
-    public func count() async throws -> Int { liveCount }
+    public func count() async throws -> Int {
+        try checkUsable()
+        return liveCount
+    }
 
     /// Removes every segment and document; the directory and lock stay, so the writer keeps the store.
     public func drop() async throws {

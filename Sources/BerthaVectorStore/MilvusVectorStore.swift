@@ -138,9 +138,13 @@ public actor MilvusVectorStore: VectorStore {
 
     public func count() async throws -> Int {
         guard try await collectionExists() else { return 0 }
-        let rows = try await query(filter: "doc_id != \"\"", outputFields: ["count(*)"], limit: nil)
-        guard let value = rows.first?["count(*)"] as? NSNumber else { throw malformed("query", "no count(*) in the answer") }
-        return value.intValue
+        // limit 0: Milvus 2.3's v1 query otherwise applies a default limit, which count(*) refuses.
+        let rows = try await query(filter: "doc_id != \"\"", outputFields: ["count(*)"], limit: try await apiVersion() == .v1 ? 0 : nil)
+        // v1 sends the count as a string, v2 as a number.
+        let value = rows.first?["count(*)"]
+        if let number = value as? NSNumber, !(value is String) { return number.intValue }
+        guard let text = value as? String, let count = Int(text) else { throw malformed("query", "no count(*) in the answer") }
+        return count
     }
 
     public func drop() async throws {

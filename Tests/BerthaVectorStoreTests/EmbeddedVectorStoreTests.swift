@@ -253,7 +253,7 @@ struct EmbeddedVectorStoreTests {
         try await store.deleteDocument("d0")
         try await store.deleteDocument("d1")
         try await store.deleteDocument("d2")
-        #expect(await store.segmentFiles.count == 7)  // 30% dead: not yet past the threshold
+        #expect(await store.segmentFiles.count == 10)  // 30% dead: not yet past the threshold
         #expect(await store.storedRows == 100)
         let before = try await store.search(query, k: 70)
         try await store.deleteDocument("d3")  // 40% dead
