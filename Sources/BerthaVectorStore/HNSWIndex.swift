@@ -242,10 +242,10 @@ struct SplitMix64: RandomNumberGenerator {
 /// HNSW parameters; bertha's defaults favour recall (random 384-dim data is the hard case).
 public struct HNSWParameters: Sendable, Equatable {
     /// Links per node on the upper layers; layer 0 keeps 2·M.
-    public var m = 16
-    public var efConstruction = 200
-    public var efSearch = 128
-    public init(m: Int = 16, efConstruction: Int = 200, efSearch: Int = 128) {
+    public var m = 24
+    public var efConstruction = 160
+    public var efSearch = 400
+    public init(m: Int = 24, efConstruction: Int = 160, efSearch: Int = 400) {
         self.m = m
         self.efConstruction = efConstruction
         self.efSearch = efSearch

@@ -11,7 +11,7 @@ struct HNSWRecallTests {
         defer { dir.remove() }
         let dimension = 384, rows = 10_000, queries = 100
         var fixtures = VectorFixtures(seed: 42)
-        let store = try await EmbeddedVectorStore(directory: dir.url, options: .init(hnswThreshold: 5_000, hnsw: HNSWParameters(m: 24, efConstruction: 160, efSearch: 400)))
+        let store = try await EmbeddedVectorStore(directory: dir.url, options: .init(hnswThreshold: 5_000))
         var batch: [VectorRecord] = []
         for i in 0..<rows {
             batch.append(VectorRecord(id: "r\(i)", documentID: "d\(i / 100)", text: "", vector: fixtures.vector(dimension)))

@@ -9,9 +9,9 @@ public struct VectorStoreSection: ConfigSection {
     public var topK = 4
     public var scoreThreshold = 0.3
     public var hnswThreshold = 20_000
-    public var hnswM = 16
-    public var hnswEfConstruction = 200
-    public var hnswEfSearch = 128
+    public var hnswM = 24
+    public var hnswEfConstruction = 160
+    public var hnswEfSearch = 400
     public var compactionThreshold = 0.3
 
     public init() {}
