@@ -179,7 +179,7 @@ final class FlakyProxy: @unchecked Sendable {
         s.serve_forever()
         """
         let portFile = dir.path("port")
-        FileManager.default.createFile(atPath: portFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: portFile.path, contents: nil)
         process = Process()
         process.executableURL = try TestEnvironment.python()
         process.arguments = ["-c", script, target, String(failures), dir.path("count").path]
