@@ -59,7 +59,9 @@ let package = Package(
         .target(name: "BerthaObjectStore", dependencies: [
             "BerthaCore", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
-        .target(name: "BerthaVectorStore", dependencies: ["BerthaCore", "BerthaKernels"], swiftSettings: swiftSettings),
+        // -O even in debug: exact search and HNSW are tight loops that run 50x slower unoptimised.
+        .target(name: "BerthaVectorStore", dependencies: ["BerthaCore", "BerthaKernels"],
+                swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaMLflow", dependencies: ["BerthaCore", "BerthaGGUF", "BerthaObjectStore"], swiftSettings: swiftSettings),
         .target(name: "BerthaManifests", dependencies: [
             "BerthaCore", .product(name: "Yams", package: "Yams"),
