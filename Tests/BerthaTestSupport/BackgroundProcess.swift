@@ -22,8 +22,20 @@ public final class BackgroundProcess: @unchecked Sendable {
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        // The test runner may block signals; a child must start with none blocked and default
+        // handlers, or SIGTERM never reaches it and stopping it hangs.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty)
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable.path, &actions, nil, argv, envp)
+        let rc = posix_spawn(&child, executable.path, &actions, &attributes, argv, envp)
         guard rc == 0 else { throw SpawnFailure(executable: executable.path, reason: String(cString: strerror(rc))) }
         pid = child
     }
@@ -36,7 +48,7 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     /// Polls the output until `pattern` (a regular expression) matches, returning its first capture group.
     public func waitFor(_ pattern: String, timeout: Double = 60) async throws -> String {
-        let regex = try NSRegularExpression(pattern: pattern)
+        let regex = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let text = output

@@ -34,10 +34,21 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     // posix_spawn_file_actions_addchdir_np is not visible to Swift here; coreutils' env -C is.
     let program = currentDirectory == nil ? executable.path : "/usr/bin/env"
     let argv = currentDirectory.map { ["/usr/bin/env", "-C", $0.path, executable.path] } ?? [executable.path]
+    // Start the child with no signals blocked and default handlers whatever the test runner set.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t(), defaults = sigset_t()
+    sigemptyset(&empty)
+    sigemptyset(&defaults)
+    for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
     let spawned = withCStrings(argv + arguments) { argvPointers in
         withCStrings(env) { envPointers in
-            posix_spawn(&pid, program, &actions, nil, argvPointers, envPointers)
+            posix_spawn(&pid, program, &actions, &attributes, argvPointers, envPointers)
         }
     }
     guard spawned == 0 else {
