@@ -243,7 +243,7 @@ public struct S3ObjectStore: ObjectStore {
             throw S3Error.malformedResponse(operation: "CreateMultipartUpload", endpoint: endpoint.absoluteString,
                                             reason: "no UploadId in \(HTTPClient.excerpt(initiated.body))")
         }
-        do {
+        do throws(S3Error) {
             let etags = try await uploadParts(file: file, size: size, key: key, uploadID: uploadID)
             let parts = etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\($0.element.xmlEscaped)</ETag></Part>" }
             let body = Data("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)

@@ -127,10 +127,12 @@ public struct SigV4Signer: Sendable {
     static func canonicalQuery(_ url: URL) -> String { encodeQuery(queryPairs(url)) }
 
     static func encodeQuery(_ pairs: [(String, String)]) -> String {
-        pairs.map { (uriEncode($0.0), uriEncode($0.1)) }
-            .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-            .map { "\($0.0)=\($0.1)" }
-            .joined(separator: "&")
+        let encoded: [(String, String)] = pairs.map { pair in (uriEncode(pair.0), uriEncode(pair.1)) }
+        let sorted = encoded.sorted { (a: (String, String), b: (String, String)) -> Bool in
+            if a.0 == b.0 { return a.1 < b.1 }
+            return a.0 < b.0
+        }
+        return sorted.map { pair in pair.0 + "=" + pair.1 }.joined(separator: "&")
     }
 
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8)
