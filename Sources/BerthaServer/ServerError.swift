@@ -27,7 +27,7 @@ public enum ServerError: BerthaError, Equatable {
         }
     }
 
-    public var status: HTTPResponse.Status {
+    public var status: HTTPTypes.HTTPResponse.Status {
         switch self {
         case .invalidRequest, .contextExceeded: .badRequest
         case .unauthorized: .unauthorized

@@ -39,7 +39,7 @@ struct FeedbackController: Sendable {
     }
 }
 
-func jsonResponse<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+func jsonResponse<T: Encodable>(_ value: T, status: HTTPTypes.HTTPResponse.Status = .ok) throws -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return Response(status: status, headers: [.contentType: "application/json"],

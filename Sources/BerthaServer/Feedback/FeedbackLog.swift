@@ -61,7 +61,7 @@ public actor FeedbackLog {
         if let handle { return handle }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         guard let opened = try? FileHandle(forWritingTo: url) else {
             throw FileError.cannotWrite(path: url.path, reason: "cannot open the feedback log")

@@ -18,7 +18,7 @@ struct ErrorMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as ServerError {
             response = Self.render(error)
-        } catch let error as HTTPError {
+        } catch let error as Hummingbird.HTTPError {
             let serverError: ServerError = error.status == .notFound
                 ? .notFound(message: "No route for \(request.method) \(request.uri.path).")
                 : .invalidRequest(message: error.body ?? "\(error.status)", param: nil)
