@@ -12,31 +12,9 @@ public final class BackgroundProcess: @unchecked Sendable {
     /// Starts `executable`; its stdout and stderr go to files readable through `output`.
     public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         directory = try TemporaryDirectory("bertha-bg")
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, directory.path("stdout").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, directory.path("stderr").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        // The test runner may block signals; a child must start with none blocked and default
-        // handlers, or SIGTERM never reaches it and stopping it hangs.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t(), defaults = sigset_t()
-        sigemptyset(&empty)
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, executable.path, &actions, &attributes, argv, envp)
-        guard rc == 0 else { throw SpawnFailure(executable: executable.path, reason: String(cString: strerror(rc))) }
+        let child = try spawnChild(executable, arguments, environment: env, stdin: "/dev/null",
+                                   stdout: directory.path("stdout").path, stderr: directory.path("stderr").path)
         pid = child
     }
 

@@ -23,18 +23,32 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     let out = dir.path("stdout"), err = dir.path("stderr"), input = dir.path("stdin")
     try Data((stdin ?? "").utf8).write(to: input)
 
+    let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+    // posix_spawn_file_actions_addchdir_np is not visible to Swift here; coreutils' env -C is.
+    let program = currentDirectory.map { _ in URL(fileURLWithPath: "/usr/bin/env") } ?? executable
+    let prefix = currentDirectory.map { ["-C", $0.path, executable.path] } ?? []
+    let pid = try spawnChild(program, prefix + arguments, environment: env,
+                             stdin: stdin == nil ? "/dev/null" : input.path, stdout: out.path, stderr: err.path)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    // WIFEXITED / WEXITSTATUS, spelled out because the macros are not imported into Swift.
+    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return ProcessResult(status: exitStatus,
+                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// Starts `executable` with its standard streams on the given files, no signals blocked and
+/// default signal handlers (the test runner may block SIGTERM; a child must not inherit that, or
+/// stopping it hangs). Returns the child's pid; the caller reaps it.
+func spawnChild(_ executable: URL, _ arguments: [String], environment: [String],
+                stdin: String, stdout: String, stderr: String) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : input.path, O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, err.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-
-    let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-    // posix_spawn_file_actions_addchdir_np is not visible to Swift here; coreutils' env -C is.
-    let program = currentDirectory == nil ? executable.path : "/usr/bin/env"
-    let argv = currentDirectory.map { ["/usr/bin/env", "-C", $0.path, executable.path] } ?? [executable.path]
-    // Start the child with no signals blocked and default handlers whatever the test runner set.
+    posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -46,21 +60,11 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let spawned = withCStrings(argv + arguments) { argvPointers in
-        withCStrings(env) { envPointers in
-            posix_spawn(&pid, program, &actions, &attributes, argvPointers, envPointers)
-        }
+    let spawned = withCStrings([executable.path] + arguments) { argv in
+        withCStrings(environment) { envp in posix_spawn(&pid, executable.path, &actions, &attributes, argv, envp) }
     }
-    guard spawned == 0 else {
-        throw SpawnFailure(executable: executable.path, reason: String(cString: strerror(spawned)))
-    }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    // WIFEXITED / WEXITSTATUS, spelled out because the macros are not imported into Swift.
-    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return ProcessResult(status: exitStatus,
-                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    guard spawned == 0 else { throw SpawnFailure(executable: executable.path, reason: String(cString: strerror(spawned))) }
+    return pid
 }
 
 /// Calls `body` with a NULL-terminated C array of the strings.
