@@ -12,7 +12,7 @@ struct HTTPClientTests {
     private func withFaultServer(_ body: (URL) async throws -> Void) async throws {
         let script = try TestEnvironment.fixture("http/fault_server.py")
         let server = try BackgroundProcess(TestEnvironment.python(), [script.path])
-        let port = try await server.waitFor(#"^(\d+)$"#, timeout: 20)
+        let port = try await server.waitFor(#"^(\d+)$"#)
         defer { kill(server.pid, SIGKILL); _ = server.hasExited }
         try await body(URL(string: "http://127.0.0.1:\(port)")!)
     }

@@ -25,18 +25,21 @@ public final class BackgroundProcess: @unchecked Sendable {
     }
 
     /// Polls the output until `pattern` (a regular expression) matches, returning its first capture group.
-    public func waitFor(_ pattern: String, timeout: Double = 60) async throws -> String {
+    public func waitFor(_ pattern: String, timeout: Double = 120) async throws -> String {
         let regex = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        func match() -> String? {
             let text = output
-            if let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) {
-                let range = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
-                return String(text[Range(range, in: text)!])
-            }
-            if hasExited { break }
+            guard let found = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+            let range = found.numberOfRanges > 1 ? found.range(at: 1) : found.range
+            return String(text[Range(range, in: text)!])
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, !hasExited {
+            if let value = match() { return value }
             try await Task.sleep(for: .milliseconds(100))
         }
+        // One last look: a busy machine can wake this task only after the deadline.
+        if let value = match() { return value }
         throw SpawnFailure(executable: "pid \(pid)", reason: "no '\(pattern)' in its output: \(output)")
     }
 

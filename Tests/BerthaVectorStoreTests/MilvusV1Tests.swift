@@ -180,7 +180,7 @@ final class FlakyProxy: @unchecked Sendable {
         // posix_spawn with signals unblocked (BackgroundProcess): Foundation's Process under the
         // test runner leaves SIGTERM blocked in the child, and stopping it then hung the test.
         process = try BackgroundProcess(TestEnvironment.python(), ["-c", script, target, String(failures), dir.path("count").path])
-        let port = try await process.waitFor(#"^(\d+)$"#, timeout: 20)
+        let port = try await process.waitFor(#"^(\d+)$"#)
         url = URL(string: "http://127.0.0.1:\(port)")!
     }
 
