@@ -24,4 +24,13 @@ mkdir -p .build
 swift test --skip-build --no-parallel 2>&1 | tee .build/test-output.txt | grep -vE '^(◇ |✔ Test |Test Case .*(started|passed)|Test Suite .*(started|passed))'
 status=${PIPESTATUS[0]}
 phase "tests"
+bash scripts/services.sh stop
+trap - EXIT
+# One plain closing line for CI: the XCTest half of `swift test` reports 0 tests (every suite is
+# Swift Testing), so the last word must be the real count.
+total=$(grep -oE 'Test run with [0-9]+ tests' .build/test-output.txt | grep -oE '[0-9]+' | tail -1)
+failed_tests=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | wc -l)
+if [ -n "$total" ]; then
+  echo "tests: $((total - failed_tests)) passed, $failed_tests failed"
+fi
 exit "$status"
