@@ -53,7 +53,7 @@ def bertha(kind):
     values = []
     for r in range(1, rounds + 1):
         report = json.load(open(f"{out}/{name}.bertha.{r}.json"))
-        values.append(report[kind]["median_tokens_per_second"])
+        values.append(report[f"{kind}_tokens_per_second"]["median"])
     return values
 def llama(kind):
     values = []

@@ -13,6 +13,7 @@ public final class ProgressReporter: Sendable {
         var completed: Double = 0
         var detail = ""
         var lastDraw: Double = 0
+        var drawnCompleted: Double?
         var finished = false
     }
 
@@ -49,6 +50,7 @@ public final class ProgressReporter: Sendable {
             let interval = mode == .bar ? 0.1 : logInterval
             guard mode != .silent, !s.finished, now - s.lastDraw >= interval else { return nil }
             s.lastDraw = now
+            s.drawnCompleted = s.completed
             return render(s, elapsed: now)
         }
         if let line { emit(line, final: false) }
@@ -66,6 +68,8 @@ public final class ProgressReporter: Sendable {
             guard !s.finished else { return nil }
             s.finished = true
             if let detail { s.detail = detail }
+            // A log already holds the final state when the last update drew it; a bar still needs its newline.
+            if mode == .lines && detail == nil && s.drawnCompleted == s.completed { return nil }
             return mode == .silent ? nil : render(s, elapsed: Date().timeIntervalSince(start))
         }
         if let line { emit(line, final: true) }

@@ -26,6 +26,18 @@ struct ProgressReporterTests {
         #expect(!out.all[0].contains("\u{1B}"))
     }
 
+    @Test("a log line per update when the interval allows, and no duplicate of the last one at finish")
+    func noDuplicateFinalLine() {
+        let out = Lines()
+        let progress = ProgressReporter("bench", total: 2, unit: "runs", style: OutputStyle(interactive: false),
+                                        logInterval: 0, sink: { out.append($0) })
+        progress.advance(detail: "run 1")
+        progress.advance(detail: "run 2")
+        progress.finish()
+        #expect(out.all.count == 2)
+        #expect(out.all.last?.hasPrefix("bench 2/2 runs 100%") == true)
+    }
+
     @Test("--quiet prints nothing")
     func quiet() {
         let out = Lines()

@@ -74,6 +74,7 @@ struct Bench: AsyncParsableCommand {
         var rng = SeededRandom(seed: 42)
         let prompt = (0..<promptTokens).map { _ in Int32(truncatingIfNeeded: rng.next() % UInt64(vocab)) }
         var pp: [Double] = [], tg: [Double] = []
+        let progress = ProgressReporter("bench", total: Double(reps + 1), unit: "runs", style: global.style, logInterval: 0)
         // one warm-up of each, like llama-bench
         for rep in -1..<reps {
             engine.cache.clear(0)
@@ -92,11 +93,10 @@ struct Bench: AsyncParsableCommand {
                 pp.append(Double(promptTokens) / ppSeconds)
                 tg.append(Double(genTokens) / tgSeconds)
             }
-            if !global.quiet && !global.json {
-                FileHandle.standardError.write(Data(String(format: "rep %d: pp %.1f t/s, tg %.1f t/s\n", rep + 1,
-                                                           Double(promptTokens) / ppSeconds, Double(genTokens) / tgSeconds).utf8))
-            }
+            progress.advance(detail: String(format: "%@pp %.1f t/s, tg %.1f t/s", rep < 0 ? "warm-up: " : "",
+                                            Double(promptTokens) / ppSeconds, Double(genTokens) / tgSeconds))
         }
+        progress.finish()
         let report = Report(model: path, architecture: engine.configuration.architecture, threads: engine.pool.threads,
                             prompt_tokens: promptTokens, gen_tokens: genTokens, reps: reps, kv_type: engine.cache.type.rawValue,
                             load_ms: loaded.loadSeconds * 1000, pp_tokens_per_second: Stat(pp), tg_tokens_per_second: Stat(tg),
