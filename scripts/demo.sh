@@ -42,7 +42,8 @@ YAML
 BERTHA_PROMETHEUS_CONFIG="$DIR/demo/prometheus.yml" BERTHA_ALERTMANAGER_CONFIG="$DIR/demo/alertmanager.yml" \
   bash scripts/services.sh start mlflow s3 prometheus alertmanager
 
-if "$BERTHA" register --help 2>/dev/null | grep -q "not built yet"; then
+register_probe=$("$BERTHA" register 2>&1 || true)
+if grep -q "is not built yet" <<< "$register_probe"; then
   echo "demo: skipping MLflow registration (bertha register is not built yet)"
 else
   "$BERTHA" register "$MODEL" --name smollm2 --alias champion
@@ -62,7 +63,13 @@ echo
 echo "demo: asking SmolLM2 a question through the OpenAI API"
 answer=$(curl -sf "http://127.0.0.1:$PORT/v1/chat/completions" -H 'Content-Type: application/json' \
   -d '{"messages":[{"role":"user","content":"Give me three tips for writing clear documentation."}],"max_tokens":96,"temperature":0.7,"seed":7}')
-python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["choices"][0]["message"]["content"]); t=r["timings"]; print(f"\n({t["prompt_n"]} prompt tokens, {t["predicted_n"]} generated at {t["predicted_per_second"]:.0f} tokens/s)")' "$answer"
+python3 - "$answer" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+t = r["timings"]
+print(r["choices"][0]["message"]["content"])
+print("\n(%d prompt tokens, %d generated at %.0f tokens/s)" % (t["prompt_n"], t["predicted_n"], t["predicted_per_second"]))
+PY
 id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$answer")
 curl -sf "http://127.0.0.1:$PORT/v1/feedback" -H 'Content-Type: application/json' -d "{\"id\":\"$id\",\"score\":\"up\"}" >/dev/null
 echo "demo: rated it 👍; waiting for Prometheus to scrape the vote"

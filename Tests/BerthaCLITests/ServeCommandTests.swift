@@ -34,10 +34,16 @@ struct ServeCommandTests {
         let (ids, _) = try await URLSession.shared.data(for: tokenize)
         let tokens = try #require((try JSONSerialization.jsonObject(with: ids) as? [String: [Int]])?["tokens"])
         #expect(usage["prompt_tokens"] == tokens.count)
+        // The same conversation again reuses the cached prefix: fewer tokens evaluated, same usage.
+        let (again, _) = try await URLSession.shared.data(for: request)
+        let second = try #require(try JSONSerialization.jsonObject(with: again) as? [String: Any])
+        #expect((second["usage"] as? [String: Int])?["prompt_tokens"] == tokens.count)
+        let evaluated = try #require((second["timings"] as? [String: Any])?["prompt_n"] as? Int)
+        #expect(evaluated < tokens.count)
 
         let (metrics, _) = try await URLSession.shared.data(from: base.appendingPathComponent("metrics"))
         let text = String(decoding: metrics, as: UTF8.self)
-        #expect(text.contains("llamacpp:tokens_predicted_total 8"))
+        #expect(text.contains("llamacpp:tokens_predicted_total 16"))
         #expect(text.contains(#"bertha_model_info{model="SmolLM2-135M-Instruct.Q4_1",version="local",sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"} 1"#))
 
         let status = try await server.stop(signal: SIGTERM)

@@ -39,14 +39,14 @@ struct ScriptedBackend: InferenceBackend {
                     produced += 1
                     if let stop = request.stop.first(where: { text.contains($0) }) {
                         _ = stop
-                        continuation.yield(.finished(.stop, GenerationTimings(promptN: promptTokens, promptMS: 1, predictedN: produced, predictedMS: 2)))
+                        continuation.yield(.finished(.stop, GenerationTimings(promptN: promptTokens, promptMS: 1, predictedN: produced, predictedMS: 2), promptTokens: promptTokens))
                         continuation.finish()
                         return
                     }
                     continuation.yield(.text(piece, tokens: 1))
                 }
                 let reason: FinishReason = produced < words.count ? .length : .endOfGeneration
-                continuation.yield(.finished(reason, GenerationTimings(promptN: promptTokens, promptMS: 1, predictedN: produced, predictedMS: 2)))
+                continuation.yield(.finished(reason, GenerationTimings(promptN: promptTokens, promptMS: 1, predictedN: produced, predictedMS: 2), promptTokens: promptTokens))
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }

@@ -71,7 +71,7 @@ public actor EngineBackend: InferenceBackend {
                     continuation.yield(.text(piece, tokens: 1))
                     return !cancelled.load(ordering: .relaxed)
                 }
-                continuation.yield(.finished(result.finishReason, result.timings))
+                continuation.yield(.finished(result.finishReason, result.timings, promptTokens: ids.count))
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)

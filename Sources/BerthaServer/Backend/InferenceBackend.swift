@@ -73,8 +73,9 @@ public struct GenerationRequest: Sendable, Equatable {
 public enum GenerationEvent: Sendable, Equatable {
     /// New text (complete UTF-8 characters only) and the tokens that produced it.
     case text(String, tokens: Int)
-    /// The generation ended (the engine's reason and llama.cpp-style counts and times).
-    case finished(FinishReason, GenerationTimings)
+    /// The generation ended: the engine's reason, llama.cpp-style timings (whose `promptN` counts
+    /// only the tokens evaluated after prefix reuse), and the whole prompt's token count for `usage`.
+    case finished(FinishReason, GenerationTimings, promptTokens: Int)
 }
 
 extension FinishReason {

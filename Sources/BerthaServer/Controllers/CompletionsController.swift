@@ -61,21 +61,21 @@ struct CompletionsController: Sendable {
         if !stream {
             defer { Task { await admission.release() } }
             var text = ""
-            var finish: (FinishReason, GenerationTimings)?
+            var finish: (FinishReason, GenerationTimings, Int)?
             for try await event in events {
                 switch event {
                 case .text(let piece, let tokens):
                     recorder.tokens(tokens)
                     text += piece
-                case .finished(let reason, let timings):
-                    finish = (reason, timings)
+                case .finished(let reason, let timings, let promptTokens):
+                    finish = (reason, timings, promptTokens)
                 }
             }
-            guard let (reason, timings) = finish else {
+            guard let (reason, timings, promptTokens) = finish else {
                 throw ServerError.internalError(message: "the generation ended without finishing")
             }
             recorder.finished(timings, status: 200)
-            let usage = Usage(prompt: timings.promptN, completion: timings.predictedN)
+            let usage = Usage(prompt: promptTokens, completion: timings.predictedN)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data: Data
@@ -122,7 +122,7 @@ struct CompletionsController: Sendable {
                     text += piece
                     let choice: CompletionChunk.Choice = isChat ? .init(delta: .init(content: piece)) : .init(text: piece)
                     try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [choice]))
-                case .finished(let reason, let timings):
+                case .finished(let reason, let timings, let promptTokens):
                     recorder.finished(timings, status: 200)
                     let last: CompletionChunk.Choice = isChat ? .init(delta: .init(), finishReason: reason.openAI)
                                                               : .init(text: "", finishReason: reason.openAI)
@@ -130,7 +130,7 @@ struct CompletionsController: Sendable {
                                                    timings: Timings(timings)))
                     if includeUsage {
                         try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [],
-                                                       usage: Usage(prompt: timings.promptN, completion: timings.predictedN)))
+                                                       usage: Usage(prompt: promptTokens, completion: timings.predictedN)))
                     }
                 }
             }
