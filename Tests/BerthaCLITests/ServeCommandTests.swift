@@ -41,9 +41,23 @@ struct ServeCommandTests {
         let evaluated = try #require((second["timings"] as? [String: Any])?["prompt_n"] as? Int)
         #expect(evaluated < tokens.count)
 
+        // Sampling (not greedy) with a seed: the same request gives the same text.
+        var sampled = URLRequest(url: base.appendingPathComponent("v1/chat/completions"))
+        sampled.httpMethod = "POST"
+        sampled.httpBody = Data(#"{"messages":[{"role":"user","content":"Tell me a story"}],"max_tokens":12,"temperature":1.0,"seed":7}"#.utf8)
+        func content(_ data: Data) throws -> String? {
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            return ((object?["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String
+        }
+        let (first, _) = try await URLSession.shared.data(for: sampled)
+        let (repeated, _) = try await URLSession.shared.data(for: sampled)
+        let firstText = try #require(try content(first))
+        #expect(!firstText.isEmpty)
+        #expect(try content(repeated) == firstText)
+
         let (metrics, _) = try await URLSession.shared.data(from: base.appendingPathComponent("metrics"))
         let text = String(decoding: metrics, as: UTF8.self)
-        #expect(text.contains("llamacpp:tokens_predicted_total 16"))
+        #expect(text.contains("llamacpp:tokens_predicted_total 40"))
         #expect(text.contains(#"bertha_model_info{model="SmolLM2-135M-Instruct.Q4_1",version="local",sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"} 1"#))
 
         let status = try await server.stop(signal: SIGTERM)

@@ -50,18 +50,8 @@ public actor EngineBackend: InferenceBackend {
         guard let generator = freeSlots.popLast() else {
             throw ServerError.queueFull(retryAfterSeconds: 1)
         }
-        var sampling = SamplingParameters()
-        sampling.temperature = Float(request.temperature)
-        sampling.topK = request.topK
-        sampling.topP = Float(max(request.topP, .leastNonzeroMagnitude))
-        sampling.minP = Float(request.minP)
-        sampling.repeatPenalty = Float(request.repeatPenalty)
-        sampling.presencePenalty = Float(request.presencePenalty)
-        sampling.frequencyPenalty = Float(request.frequencyPenalty)
-        sampling.logitBias = request.logitBias
-        sampling.seed = request.seed ?? UInt64.random(in: 0...UInt64.max)
         let stop = request.stop
-        let settings = sampling
+        let settings = request.sampling
         let cancelled = Atomic<Bool>(false)
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
         continuation.onTermination = { _ in cancelled.store(true, ordering: .relaxed) }

@@ -49,20 +49,13 @@ public struct ServedModel: Sendable, Equatable {
     }
 }
 
-/// Sampling and stopping settings of one generation, already validated.
+/// One generation as the server asks for it: the prompt, the engine's own sampler settings
+/// (already validated and seeded), and the stopping rules.
 public struct GenerationRequest: Sendable, Equatable {
     public var prompt: String
     public var maxTokens: Int?
-    public var temperature: Double = 0.8
-    public var topK: Int = 40
-    public var topP: Double = 0.95
-    public var minP: Double = 0.05
-    public var repeatPenalty: Double = 1.0
-    public var presencePenalty: Double = 0
-    public var frequencyPenalty: Double = 0
-    public var seed: UInt64?
     public var stop: [String] = []
-    public var logitBias: [Int32: Float] = [:]
+    public var sampling = SamplingParameters()
 
     public init(prompt: String) {
         self.prompt = prompt

@@ -1,3 +1,5 @@
+import BerthaInference
+
 /// Turns OpenAI request fields into a validated `GenerationRequest`; every rejection names the field.
 enum RequestTranslation {
     static func generationRequest(prompt: String, _ s: SamplingFields) throws(ServerError) -> GenerationRequest {
@@ -7,19 +9,20 @@ enum RequestTranslation {
         }
         if let t = s.temperature {
             guard (0...2).contains(t) else { throw .invalidRequest(message: "temperature must be between 0 and 2.", param: "temperature") }
-            request.temperature = t
+            request.sampling.temperature = Float(t)
         }
         if let p = s.topP {
             guard (0...1).contains(p) else { throw .invalidRequest(message: "top_p must be between 0 and 1.", param: "top_p") }
-            request.topP = p
+            // top_p 0 means "only the most likely token"; the sampler needs a positive bound.
+            request.sampling.topP = Float(max(p, Double(Float.leastNonzeroMagnitude)))
         }
         if let k = s.topK {
             guard k >= 0 else { throw .invalidRequest(message: "top_k must be 0 (disabled) or positive.", param: "top_k") }
-            request.topK = k
+            request.sampling.topK = k
         }
         if let m = s.minP {
             guard (0...1).contains(m) else { throw .invalidRequest(message: "min_p must be between 0 and 1.", param: "min_p") }
-            request.minP = m
+            request.sampling.minP = Float(m)
         }
         let maxTokens = s.maxCompletionTokens ?? s.maxTokens
         if let maxTokens {
@@ -35,18 +38,19 @@ enum RequestTranslation {
             }
             request.stop = stop
         }
-        if let seed = s.seed { request.seed = UInt64(bitPattern: seed) }
+        // Without a seed each request gets a fresh one; with it, the same request gives the same text.
+        request.sampling.seed = s.seed.map { UInt64(bitPattern: $0) } ?? UInt64.random(in: 0...UInt64.max)
         if let p = s.presencePenalty {
             guard (-2...2).contains(p) else { throw .invalidRequest(message: "presence_penalty must be between -2 and 2.", param: "presence_penalty") }
-            request.presencePenalty = p
+            request.sampling.presencePenalty = Float(p)
         }
         if let p = s.frequencyPenalty {
             guard (-2...2).contains(p) else { throw .invalidRequest(message: "frequency_penalty must be between -2 and 2.", param: "frequency_penalty") }
-            request.frequencyPenalty = p
+            request.sampling.frequencyPenalty = Float(p)
         }
         if let p = s.repeatPenalty {
             guard p > 0 else { throw .invalidRequest(message: "repeat_penalty must be positive.", param: "repeat_penalty") }
-            request.repeatPenalty = p
+            request.sampling.repeatPenalty = Float(p)
         }
         if let bias = s.logitBias {
             for (key, value) in bias {
@@ -56,7 +60,7 @@ enum RequestTranslation {
                 guard (-100...100).contains(value) else {
                     throw .invalidRequest(message: "logit_bias values must be between -100 and 100.", param: "logit_bias")
                 }
-                request.logitBias[id] = Float(value)
+                request.sampling.logitBias[id] = Float(value)
             }
         }
         return request
