@@ -13,8 +13,10 @@
 //   BerthaVectorStore                   embedded store + Milvus
 //   BerthaMLflow                        MLflow REST client, model registry, model URI resolution
 //   BerthaManifests                     Kubernetes / Argo / Prometheus objects, alert rules
-//   BerthaFineTune                      LoRA training
-//   BerthaServer                        HTTP server (Hummingbird), metrics, scheduler
+//   BerthaIngest                        the ingest pipeline: sources -> loaders -> chunks -> embeddings -> store
+//   BerthaFineTune                      LoRA training, evaluation gate, retrain pipeline
+//   BerthaServer                        HTTP server (Hummingbird), metrics, scheduler, RAG, live reload
+//   BerthaEvents                        local event receiver + pipeline runner (alerts, bucket notifications)
 //   bertha                              the CLI: thin fronts over the libraries
 import PackageDescription
 
@@ -66,6 +68,9 @@ let package = Package(
         .target(name: "BerthaManifests", dependencies: [
             "BerthaCore", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
+        .target(name: "BerthaIngest", dependencies: [
+            "BerthaCore", "BerthaText", "BerthaEmbeddings", "BerthaVectorStore", "BerthaObjectStore",
+        ], swiftSettings: swiftSettings),
         .target(name: "BerthaFineTune", dependencies: ["BerthaInference", "BerthaMLflow"], swiftSettings: swiftSettings),
         .target(name: "BerthaServer", dependencies: [
             "BerthaCore", "BerthaInference", "BerthaEmbeddings", "BerthaVectorStore", "BerthaMLflow",
@@ -73,12 +78,15 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
+        .target(name: "BerthaEvents", dependencies: [
+            "BerthaCore", "BerthaIngest", "BerthaFineTune", "BerthaMLflow", "BerthaObjectStore",
+        ], swiftSettings: swiftSettings),
 
         // MARK: CLI
         .executableTarget(name: "bertha", dependencies: [
             "BerthaCore", "BerthaGGUF", "BerthaInference", "BerthaText", "BerthaEmbeddings",
             "BerthaObjectStore", "BerthaVectorStore", "BerthaMLflow", "BerthaManifests",
-            "BerthaFineTune", "BerthaServer",
+            "BerthaIngest", "BerthaFineTune", "BerthaServer", "BerthaEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 

@@ -1,0 +1,1 @@
+// BerthaEvents: see Package.swift for this module's place in the graph.

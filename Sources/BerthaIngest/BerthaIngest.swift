@@ -1,0 +1,1 @@
+// BerthaIngest: see Package.swift for this module's place in the graph.
