@@ -15,6 +15,8 @@ public struct S3ObjectStore: ObjectStore {
     public let partSize: Int
     /// Parts in flight at once during a multipart upload (memory use is this × `partSize`).
     public let maxConcurrentParts: Int
+    /// Keys asked for per ListObjectsV2 page (S3's own maximum is 1000).
+    public var listPageSize = 1000
     let signer: SigV4Signer
     let http: HTTPClient
     private let logger = Logger(label: "bertha.s3")
@@ -201,7 +203,7 @@ public struct S3ObjectStore: ObjectStore {
         var listing = ObjectListing()
         var token: String?
         repeat {
-            var query: [(String, String)] = [("list-type", "2"), ("prefix", prefix)]
+            var query: [(String, String)] = [("list-type", "2"), ("max-keys", String(listPageSize)), ("prefix", prefix)]
             if let delimiter, !delimiter.isEmpty { query.append(("delimiter", delimiter)) }
             if let token { query.append(("continuation-token", token)) }
             let response = try await send(request("GET", key: nil, query: query), operation: "ListObjectsV2", key: nil)
@@ -232,6 +234,18 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     // MARK: - multipart
+
+    /// Keys with a multipart upload in progress under `prefix` (ListMultipartUploads): after a failed
+    /// upload there should be none, since bertha aborts what it started.
+    public func pendingMultipartUploads(prefix: String = "") async throws(S3Error) -> [String] {
+        let response = try await send(request("GET", key: nil, query: [("prefix", prefix), ("uploads", "")]),
+                                      operation: "ListMultipartUploads", key: nil)
+        guard let tree = XMLTree.parse(response.body) else {
+            throw S3Error.malformedResponse(operation: "ListMultipartUploads", endpoint: endpoint.absoluteString,
+                                            reason: "not XML: \(HTTPClient.excerpt(response.body))")
+        }
+        return tree.all("Upload").compactMap { $0.value("Key") }
+    }
 
     private func multipartUpload(file: URL, size: Int, key: String, contentType: String?) async throws(S3Error) {
         var headers: [String: String] = [:]
