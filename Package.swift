@@ -99,6 +99,8 @@ let package = Package(
         .testTarget(name: "BerthaInferenceTests", dependencies: ["BerthaInference", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaTextTests", dependencies: ["BerthaText", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaObjectStoreTests", dependencies: ["BerthaObjectStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaMLflowTests", dependencies: ["BerthaMLflow", "BerthaGGUF", "BerthaObjectStore", "BerthaTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "BerthaVectorStoreTests", dependencies: ["BerthaVectorStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaManifestsTests", dependencies: ["BerthaManifests", "BerthaTestSupport"], swiftSettings: swiftSettings),
         // Server tests drive a real listening server over URLSession: HummingbirdTesting would pull

@@ -1,1 +1,0 @@
-// BerthaMLflow: see Package.swift for this module's place in the graph.
