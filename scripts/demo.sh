@@ -46,7 +46,7 @@ register_probe=$("$BERTHA" register 2>&1 || true)
 if grep -q "is not built yet" <<< "$register_probe"; then
   echo "demo: skipping MLflow registration (bertha register is not built yet)"
 else
-  "$BERTHA" register "$MODEL" --name smollm2 --alias champion
+  "$BERTHA" register "$MODEL" --name smollm2 --alias champion --tracking-uri "http://127.0.0.1:${BERTHA_MLFLOW_PORT:-5000}"
 fi
 
 if [ -f "$DIR/serve.pid" ] && kill -0 "$(cat "$DIR/serve.pid")" 2>/dev/null; then

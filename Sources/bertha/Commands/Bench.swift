@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthaCore
 import BerthaInference
+import BerthaMLflow
 import Foundation
 
 struct Bench: AsyncParsableCommand {
@@ -10,7 +11,7 @@ struct Bench: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The GGUF model (default: model.path from the configuration).")
+    @Argument(help: "The GGUF model file or a models:/, runs:/, s3:// URI (default: model.path from the configuration).")
     var model: String?
 
     @Option(name: [.customShort("t"), .customLong("threads")], help: "Compute threads; 0 means one per core.")
@@ -35,8 +36,9 @@ struct Bench: AsyncParsableCommand {
     func run() async throws {
         var flags = FlagOverrides()
         flags.add("model.threads", threads, flag: "--threads")
-        let config = try global.loadConfig(flags).config.model
-        let path = model ?? config.path
+        let full = try global.loadConfig(flags).config
+        let config = full.model
+        let path = try await ModelReference.localPath(model ?? config.path, config: full).path
         let loaded = try LoadedModel(path: path, contextLength: promptTokens + genTokens + 1, threads: config.threads,
                                      batchSize: max(config.batch, 1), kvType: KVCacheType(rawValue: config.kvType) ?? .f16)
         let progress = ProgressReporter("bench", total: Double(reps + 1), unit: "runs", style: global.style, logInterval: 0)

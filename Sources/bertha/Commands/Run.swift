@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthaCore
 import BerthaInference
+import BerthaMLflow
 import BerthaTokenizers
 import Foundation
 
@@ -11,7 +12,7 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The GGUF model (default: model.path from the configuration).")
+    @Argument(help: "The GGUF model file or a models:/, runs:/, s3:// URI (default: model.path from the configuration).")
     var model: String?
 
     @Option(name: .shortAndLong, help: "The prompt text.")
@@ -72,8 +73,9 @@ struct Run: AsyncParsableCommand {
         var flags = FlagOverrides()
         flags.add("model.ctx", ctx, flag: "--ctx")
         flags.add("model.threads", threads, flag: "--threads")
-        let config = try global.loadConfig(flags).config.model
-        let path = model ?? config.path
+        let full = try global.loadConfig(flags).config
+        let config = full.model
+        let path = try await ModelReference.localPath(model ?? config.path, config: full).path
         let loaded = try LoadedModel(path: path, contextLength: config.ctx, threads: config.threads, batchSize: config.batch,
                                      kvType: KVCacheType(rawValue: config.kvType) ?? .f16)
         let text: String

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthaCore
 import BerthaInference
+import BerthaMLflow
 import BerthaServer
 import Foundation
 import Hummingbird
@@ -18,7 +19,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "GGUF model file (model.path).")
+    @Option(help: "GGUF model file, or models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN/path, s3://bucket/key (model.path).")
     var model: String?
 
     @Option(help: "Address to listen on (server.host).")
@@ -59,16 +60,15 @@ struct Serve: AsyncParsableCommand {
         let config = try global.loadConfig(flags).config
         let logger = Logger(label: "bertha.serve")
 
-        let path = config.model.path
-        guard !path.contains(":/") else {
-            throw NotBuiltYet("serving a registry URI (\(path))", missing: "the MLflow model resolver (issue #6)")
-        }
+        // A registry or object-store URI is resolved to a verified file in the model cache first.
+        let (path, resolved) = try await ModelReference.localPath(config.model.path, config: config)
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-        let sha256 = try SHA256Hex.ofFile(at: path)
+        let sha256 = try resolved?.sha256 ?? SHA256Hex.ofFile(at: path)
         let loaded = try LoadedModel(path: path, contextLength: config.model.ctx, threads: config.model.threads,
                                      batchSize: config.model.batch, kvType: KVCacheType(rawValue: config.model.kvType) ?? .f16,
                                      sequences: config.server.parallel)
-        let served = ServedModel(id: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, version: "local",
+        let served = ServedModel(id: resolved?.name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
+                                 version: resolved?.version ?? "local",
                                  sha256: sha256, contextLength: loaded.transformer.cache.contextLength)
         logger.info("model loaded", metadata: ["model": "\(path)", "load_ms": "\(Int(loaded.loadSeconds * 1000))"])
 
