@@ -1,5 +1,8 @@
 import BerthaTestSupport
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// `bertha register` run as a process, against the test MLflow server and against a closed port.
@@ -45,6 +48,36 @@ struct RegisterCommandTests {
         #expect(registered.facts.quantization == "Q4_1")
         #expect(registered.facts.architecture == "llama")
         #expect(registered.facts.kind == "model")
+    }
+
+    @Test("serve --model models:/smollm2@champion downloads the version into model.cache_dir and serves it under its registry name and version")
+    func serveFromRegistry() async throws {
+        let model = try TestEnvironment.model("SmolLM2-135M-Instruct.Q4_1.gguf")
+        let registered = try bertha(["register", model.path, "--name", "smollm2", "--alias", "champion",
+                                     "--tracking-uri", TestServices.mlflowURL, "--quiet"])
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let version = registered.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last.map(String.init)
+        let dir = try TemporaryDirectory("bertha-serve-registry")
+        defer { dir.remove() }
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BERTHA_") && !$0.key.hasPrefix("MLFLOW_") }
+        env["MLFLOW_TRACKING_URI"] = TestServices.mlflowURL
+        env["BERTHA_MODEL_CACHE_DIR"] = dir.path("cache").path
+        let server = try BackgroundProcess(TestEnvironment.berthaExecutable(),
+            ["serve", "--model", "models:/smollm2@champion", "--port", "0", "--ctx", "256", "--threads", "2",
+             "--set", "server.feedback_log=\(dir.path("feedback.jsonl").path)"], environment: env)
+        let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
+        let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/v1/models")))
+        struct Models: Decodable {
+            struct Entry: Decodable { var id, version, sha256: String }
+            var data: [Entry]
+        }
+        let served = try #require(try JSONDecoder().decode(Models.self, from: data).data.first)
+        let sha = try sha256sum(model)
+        #expect(served.id == "smollm2")
+        #expect(served.version == version)
+        #expect(served.sha256 == sha)
+        #expect(FileManager.default.fileExists(atPath: dir.path("cache/\(sha)").path))
+        #expect(try await server.stop() == 0)
     }
 
     @Test("malformed --metric and --param are usage errors (exit 2) before anything is sent", arguments: [
