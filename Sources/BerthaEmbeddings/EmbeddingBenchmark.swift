@@ -63,7 +63,7 @@ public enum EmbeddingBenchmark {
         return (0..<count).map { _ in
             var words: [String] = []
             var length = 0
-            while length < characters - 12 {
+            while length < characters - 4 {
                 let list = rng.next() % 3 == 0 ? technical : common
                 let word = list[Int(rng.next() % UInt64(list.count))]
                 words.append(word)

@@ -91,9 +91,7 @@ public enum EmbeddingModels {
     private static func readPooling(_ folder: URL) throws -> BertConfiguration.Pooling {
         let file = folder.appendingPathComponent("1_Pooling/config.json")
         guard FileManager.default.fileExists(atPath: file.path) else { return .mean }
-        guard let object = try JSONSerialization.jsonObject(with: try read(file)) as? [String: Any] else {
-            throw EmbeddingError.invalidFile(path: file.path, reason: "not a JSON object")
-        }
+        let object = try readObject(file)
         let enabled = object.filter { $0.key.hasPrefix("pooling_mode_") && ($0.value as? Bool) == true }.map(\.key).sorted()
         switch enabled {
         case ["pooling_mode_mean_tokens"]: return .mean
@@ -108,14 +106,21 @@ public enum EmbeddingModels {
     private static func readMaxSequenceLength(_ folder: URL) throws -> Int? {
         let file = folder.appendingPathComponent("sentence_bert_config.json")
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-        guard let object = try JSONSerialization.jsonObject(with: try read(file)) as? [String: Any] else {
-            throw EmbeddingError.invalidFile(path: file.path, reason: "not a JSON object")
-        }
+        let object = try readObject(file)
         guard let value = object["max_seq_length"] else { return nil }
         guard let length = (value as? NSNumber)?.intValue, length > 1 else {
             throw EmbeddingError.invalidFile(path: file.path, reason: "max_seq_length \(value) is not a length")
         }
         return length
+    }
+
+    /// A JSON object file; anything else is `EmbeddingError.invalidFile` naming it.
+    private static func readObject(_ url: URL) throws -> [String: Any] {
+        let data = try read(url)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw EmbeddingError.invalidFile(path: url.path, reason: "not a JSON object")
+        }
+        return object
     }
 
     private static func read(_ url: URL) throws -> Data {
