@@ -3,12 +3,12 @@
 // Module graph (a target depends only on those above it in this list):
 //   CBerthaKernels, CArchive            C: innermost quantized dot products; libarchive
 //   BerthaCore                          config, logging, errors, progress, atomic writes, HTTP client
-//   BerthaGGUF                          GGUF reader, ggml types, tensor index
-//   BerthaKernels                       dequantize, dot, matvec/matmul, worker pool
+//   BerthaGGUF                          GGUF reader, ggml types, tensor index; safetensors reader
+//   BerthaKernels                       dequantize, dot, matvec/matmul, dense GEMM, worker pool
 //   BerthaTokenizers                    BPE, SentencePiece, WordPiece from GGUF metadata
 //   BerthaInference                     models (llama, gemma3, qwen2, bert), KV cache, sampler, chat templates
 //   BerthaText                          loaders (text, md, html, json, csv, pdf, archives), chunking
-//   BerthaEmbeddings                    embedding models on the engine
+//   BerthaEmbeddings                    embedding models on the engine (BERT from GGUF or Hugging Face folders)
 //   BerthaObjectStore                   local + S3 (SigV4)
 //   BerthaVectorStore                   embedded store + Milvus
 //   BerthaMLflow                        MLflow REST client, model registry, model URI resolution
@@ -57,7 +57,9 @@ let package = Package(
             "BerthaCore", "BerthaGGUF", "BerthaKernels", "BerthaTokenizers",
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaText", dependencies: ["BerthaCore", "CArchive", "BerthaTokenizers"], swiftSettings: swiftSettings),
-        .target(name: "BerthaEmbeddings", dependencies: ["BerthaInference", "BerthaTokenizers"], swiftSettings: swiftSettings),
+        .target(name: "BerthaEmbeddings", dependencies: [
+            "BerthaCore", "BerthaGGUF", "BerthaInference", "BerthaTokenizers",
+        ], swiftSettings: swiftSettings),
         .target(name: "BerthaObjectStore", dependencies: [
             "BerthaCore", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
@@ -97,6 +99,9 @@ let package = Package(
         .testTarget(name: "BerthaKernelsTests", dependencies: ["BerthaKernels", "BerthaGGUF", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaTokenizersTests", dependencies: ["BerthaTokenizers", "BerthaGGUF", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaInferenceTests", dependencies: ["BerthaInference", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaEmbeddingsTests", dependencies: [
+            "BerthaEmbeddings", "BerthaInference", "BerthaGGUF", "BerthaKernels", "BerthaTestSupport",
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaTextTests", dependencies: ["BerthaText", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaObjectStoreTests", dependencies: ["BerthaObjectStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaMLflowTests", dependencies: ["BerthaMLflow", "BerthaGGUF", "BerthaObjectStore", "BerthaTestSupport"],

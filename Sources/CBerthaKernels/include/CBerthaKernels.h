@@ -143,4 +143,7 @@ uint64_t bertha_spin_until_changed(const uint64_t *p, uint64_t seen, uint64_t sp
 /// Spins until *p == target or `spins` iterations pass; returns the last value read.
 uint64_t bertha_spin_until_equal(const uint64_t *p, uint64_t target, uint64_t spins);
 
+// Dense float kernels for encoder models (GEMM, LayerNorm, GELU, attention).
+#include "bertha_dense.h"
+
 #endif
