@@ -100,6 +100,9 @@ let package = Package(
         .testTarget(name: "BerthaTextTests", dependencies: ["BerthaText", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaObjectStoreTests", dependencies: ["BerthaObjectStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaVectorStoreTests", dependencies: ["BerthaVectorStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaIngestTests", dependencies: [
+            "BerthaIngest", "BerthaText", "BerthaEmbeddings", "BerthaVectorStore", "BerthaObjectStore", "BerthaTestSupport",
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaManifestsTests", dependencies: ["BerthaManifests", "BerthaTestSupport"], swiftSettings: swiftSettings),
         // Server tests drive a real listening server over URLSession: HummingbirdTesting would pull
         // in async-http-client and minutes of build time.
