@@ -125,7 +125,8 @@ struct Ingest: AsyncParsableCommand {
         }
     }
 
-    /// The embedding model `embeddings:` names.
+    /// The embedding model `embeddings:` names. The BERT model is being built on branch wt/embed;
+    /// once merged this is `try EmbeddingModels.open(section: section)`.
     static func loadEmbedder(_ section: EmbeddingsSection) throws -> any TextEmbedder {
         throw NotBuiltYet("bertha ingest", missing: "the BERT embedding model (\(section.model)) on the engine")
     }
