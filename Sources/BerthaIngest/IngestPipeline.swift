@@ -110,7 +110,12 @@ public struct IngestPipeline: Sendable {
                     guard let (number, prepared) = try await group.next() else { break }
                     ready[number] = prepared
                 }
-                guard let prepared = ready.removeValue(forKey: index) else { continue }
+                guard var prepared = ready.removeValue(forKey: index) else { continue }
+                // Prepared ahead, it compared with the store before an earlier unit of this run deleted
+                // one of its documents (a removal and a re-creation of one key in the same payload).
+                if prepared.documents.contains(where: { $0.chunks == nil && stats.deleted.contains($0.id) }) {
+                    prepared = try await prepare(units[index])
+                }
                 try await consume(prepared, summary: &summary, stats: &stats)
                 progress?.advance(detail: stats.detail(summary: summary))
             }
@@ -255,6 +260,8 @@ public struct IngestPipeline: Sendable {
         var documents = 0
         var embedded = 0
         var embedSeconds = 0.0
+        /// Documents this run deleted.
+        var deleted: Set<String> = []
 
         func detail(summary: IngestSummary) -> String {
             var text = "\(documents) docs, \(summary.chunks) chunks"
@@ -274,7 +281,9 @@ public struct IngestPipeline: Sendable {
             return
         }
         if let uri = unit.removal {
-            summary.deleted += try await deleteDocuments(of: uri, keeping: [])
+            let gone = try await deleteDocuments(of: uri, keeping: [])
+            stats.deleted.formUnion(gone)
+            summary.deleted += gone.count
             return
         }
         // Embed every changed document of the unit together, so many small records fill whole batches.
@@ -301,6 +310,7 @@ public struct IngestPipeline: Sendable {
                 summary.skips.append(.init(source: document.id, reason: "no text"))
                 if document.previous != nil {
                     if !options.dryRun { try await store.deleteDocument(document.id) }
+                    stats.deleted.insert(document.id)
                     summary.deleted += 1
                 }
                 continue
@@ -317,20 +327,22 @@ public struct IngestPipeline: Sendable {
         }
         if let objectURI = unit.objectURI {
             let kept = Set(unit.documents.filter { $0.chunks?.isEmpty != true }.map(\.id))
-            summary.deleted += try await deleteDocuments(of: objectURI, keeping: kept)
+            let gone = try await deleteDocuments(of: objectURI, keeping: kept)
+            stats.deleted.formUnion(gone)
+            summary.deleted += gone.count
         }
     }
 
     /// Deletes the stored documents that came from the object at `uri` (the object itself, its records
-    /// `uri#n`, its archive entries `uri!/path`), except `kept`. Returns how many went.
-    private func deleteDocuments(of uri: String, keeping kept: Set<String>) async throws -> Int {
+    /// `uri#n`, its archive entries `uri!/path`), except `kept`. Returns their ids.
+    private func deleteDocuments(of uri: String, keeping kept: Set<String>) async throws -> [String] {
         let stale = try await store.documentIDs(withPrefix: uri).filter { id in
             !kept.contains(id) && (id == uri || id.hasPrefix(uri + "#") || id.hasPrefix(uri + "!/"))
         }
         if !options.dryRun {
             for id in stale { try await store.deleteDocument(id) }
         }
-        return stale.count
+        return stale
     }
 
     private func embed(_ texts: [String]) async throws -> [[Float]] {

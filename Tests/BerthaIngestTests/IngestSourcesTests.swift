@@ -151,6 +151,22 @@ struct IngestSourcesTests {
         #expect(try await after.search(query, k: 100, filter: SearchFilter(documentIDs: [uri]), minScore: nil).isEmpty)
     }
 
+    @Test("remove then re-create of one key in one payload leaves the document stored")
+    func removeThenCreate() async throws {
+        let ws = try Workspace(copyCorpus: false)
+        defer { ws.remove() }
+        let bucket = ws.dir.path("buckets/docs")
+        try FileManager.default.createDirectory(at: bucket, withIntermediateDirectories: true)
+        try "Rivers flow to the sea.".write(to: bucket.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        let objects = localBuckets(ws.dir.path("buckets"))
+        let create = minioRecord("s3:ObjectCreated:Put", bucket: "docs", key: "a.txt")
+        _ = try await pipeline(try await ws.openStore(), objects: objects).run([try IngestSource.events(payload: PayloadShape.minio.wrap([create]))])
+        let payload = try PayloadShape.minio.wrap([minioRecord("s3:ObjectRemoved:Delete", bucket: "docs", key: "a.txt"), create])
+        let summary = try await pipeline(try await ws.openStore(), objects: objects).run([try IngestSource.events(payload: payload)])
+        #expect(summary.deleted == 1 && summary.added == 1)
+        #expect(try await ws.openStore(readOnly: true).documentIDs(withPrefix: "") == ["s3://docs/a.txt"])
+    }
+
     @Test("a created event for an object already gone is skipped, not failed; events honour include globs")
     func staleEvents() async throws {
         let ws = try Workspace(copyCorpus: false)
