@@ -52,11 +52,14 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaGGUF", dependencies: ["BerthaCore"], swiftSettings: swiftSettings),
         .target(name: "BerthaKernels", dependencies: ["CBerthaKernels", "BerthaGGUF"], swiftSettings: swiftSettings),
-        .target(name: "BerthaTokenizers", dependencies: ["BerthaGGUF"], swiftSettings: swiftSettings),
+        // -O even in debug: chunking counts WordPiece tokens of every piece it considers, and the
+        // unoptimised tokenizer makes chunking the corpus take tens of seconds in tests.
+        .target(name: "BerthaTokenizers", dependencies: ["BerthaGGUF"], swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaInference", dependencies: [
             "BerthaCore", "BerthaGGUF", "BerthaKernels", "BerthaTokenizers",
         ], swiftSettings: swiftSettings),
-        .target(name: "BerthaText", dependencies: ["BerthaCore", "CArchive", "BerthaTokenizers"], swiftSettings: swiftSettings),
+        .target(name: "BerthaText", dependencies: ["BerthaCore", "CArchive", "BerthaTokenizers"],
+                swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaEmbeddings", dependencies: ["BerthaInference", "BerthaTokenizers"], swiftSettings: swiftSettings),
         .target(name: "BerthaObjectStore", dependencies: [
             "BerthaCore", .product(name: "Crypto", package: "swift-crypto"),
