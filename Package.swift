@@ -52,14 +52,17 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaGGUF", dependencies: ["BerthaCore"], swiftSettings: swiftSettings),
         .target(name: "BerthaKernels", dependencies: ["CBerthaKernels", "BerthaGGUF"], swiftSettings: swiftSettings),
-        .target(name: "BerthaTokenizers", dependencies: ["BerthaGGUF"], swiftSettings: swiftSettings),
+        // -O even in debug: chunking counts WordPiece tokens of every piece it considers, and the
+        // unoptimised tokenizer makes chunking the corpus take tens of seconds in tests.
+        .target(name: "BerthaTokenizers", dependencies: ["BerthaGGUF"], swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaInference", dependencies: [
             "BerthaCore", "BerthaGGUF", "BerthaKernels", "BerthaTokenizers",
         ], swiftSettings: swiftSettings),
-        .target(name: "BerthaText", dependencies: ["BerthaCore", "CArchive", "BerthaTokenizers"], swiftSettings: swiftSettings),
+        .target(name: "BerthaText", dependencies: ["BerthaCore", "CArchive", "BerthaTokenizers"],
+                swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaEmbeddings", dependencies: [
             "BerthaCore", "BerthaGGUF", "BerthaInference", "BerthaTokenizers",
-        ], swiftSettings: swiftSettings),
+        ], swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaObjectStore", dependencies: [
             "BerthaCore", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
@@ -107,6 +110,9 @@ let package = Package(
         .testTarget(name: "BerthaMLflowTests", dependencies: ["BerthaMLflow", "BerthaGGUF", "BerthaObjectStore", "BerthaTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "BerthaVectorStoreTests", dependencies: ["BerthaVectorStore", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaIngestTests", dependencies: [
+            "BerthaIngest", "BerthaText", "BerthaEmbeddings", "BerthaVectorStore", "BerthaObjectStore", "BerthaTestSupport",
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaManifestsTests", dependencies: ["BerthaManifests", "BerthaTestSupport"], swiftSettings: swiftSettings),
         // Server tests drive a real listening server over URLSession: HummingbirdTesting would pull
         // in async-http-client and minutes of build time.

@@ -117,6 +117,13 @@ public actor EmbeddedVectorStore: VectorStore {
         return manifest.documents[documentID]?.contentHash
     }
 
+    public func documentIDs(withPrefix prefix: String) async throws -> [String] {
+        try checkUsable()
+        // Documents written by replaceDocument have a state; records upserted alone only have rows.
+        let known = Set(manifest.documents.keys).union(rowsByDocument.keys)
+        return known.filter { $0.hasPrefix(prefix) }.sorted()
+    }
+
     /// The stored state of `documentID` (hash and record ids), or nil.
     public func documentState(_ documentID: String) -> DocumentState? {
         manifest.documents[documentID]

@@ -89,7 +89,10 @@ public actor MilvusVectorStore: VectorStore {
             return
         }
         let layout = try await ensureCollection(dimension: first.vector.count)
-        let rows = try records.map { try row(for: $0, layout: layout, hash: contentHash) }
+        var rows = try records.map { try row(for: $0, layout: layout, hash: contentHash) }
+        // Every row carries the document's chunk count, so a crash between two insert batches of a
+        // new document is seen as incomplete by `documentHash`, not as stored.
+        for i in rows.indices { rows[i]["doc_chunks"] = records.count }
         let doc = Self.literal(documentID), hash = Self.literal(contentHash)
         try await delete(filter: "doc_id == \(doc) and doc_hash == \(hash)")
         try await insert(rows, upsert: false)
@@ -103,10 +106,26 @@ public actor MilvusVectorStore: VectorStore {
 
     public func documentHash(_ documentID: String) async throws -> String? {
         guard try await collectionExists() else { return nil }
-        let rows = try await query(filter: "doc_id == \(Self.literal(documentID))", outputFields: ["doc_hash"], limit: 1000)
+        let rows = try await query(filter: "doc_id == \(Self.literal(documentID))", outputFields: ["doc_hash", "doc_chunks"], limit: 16_384)
         let hashes = Set(rows.map { $0["doc_hash"] as? String ?? "" })
         guard hashes.count == 1, let hash = hashes.first, !hash.isEmpty else { return nil }
+        // Rows written before doc_chunks existed have none; then the hash alone decides.
+        if let expected = rows.first.flatMap({ ($0["doc_chunks"] as? NSNumber)?.intValue ?? Int("\($0["doc_chunks"] ?? "")") }),
+           expected != rows.count {
+            return nil
+        }
         return hash
+    }
+
+    public func documentIDs(withPrefix prefix: String) async throws -> [String] {
+        guard try await collectionExists() else { return [] }
+        // Milvus' `like` is a prefix match only with a trailing %; cut the pattern before any
+        // character it could read as a wildcard and filter exactly here.
+        let safe = String(prefix.prefix { $0 != "%" && $0 != "_" && $0 != "\\" })
+        let filter = safe.isEmpty ? "doc_id != \"\"" : "doc_id like \(Self.literal(safe + "%"))"
+        // 16384 is Milvus' largest query window; a prefix never covers that many chunks in ingest's use.
+        let rows = try await query(filter: filter, outputFields: ["doc_id"], limit: 16_384)
+        return Set(rows.compactMap { $0["doc_id"] as? String }.filter { $0.hasPrefix(prefix) }).sorted()
     }
 
     public func search(_ vector: [Float], k: Int, filter: SearchFilter = .none, minScore: Float? = nil) async throws -> [ScoredRecord] {
@@ -271,7 +290,7 @@ public actor MilvusVectorStore: VectorStore {
         return row
     }
 
-    static let reservedFields: Set<String> = ["id", "chunk_id", "embedding", "doc_id", "text", "doc_hash", "distance", "$meta"]
+    static let reservedFields: Set<String> = ["id", "chunk_id", "embedding", "doc_id", "text", "doc_hash", "doc_chunks", "distance", "$meta"]
 
     private func record(from hit: [String: Any], layout: Layout) -> VectorRecord {
         var metadata: [String: String] = [:]

@@ -19,6 +19,11 @@ public protocol VectorStore: Sendable {
     /// The content hash stored with `documentID` by `replaceDocument`, or nil when the document is unknown.
     func documentHash(_ documentID: String) async throws -> String?
 
+    /// The ids of the stored documents whose id starts with `prefix`, sorted. Ingest uses it to find
+    /// every document that came from one object (`s3://b/k`, `s3://b/k#3`, `s3://b/k.zip!/a.md`)
+    /// when the object is removed or shrinks.
+    func documentIDs(withPrefix prefix: String) async throws -> [String]
+
     /// The `k` records nearest to `vector` that pass `filter` and score at least `minScore`, best first.
     func search(_ vector: [Float], k: Int, filter: SearchFilter, minScore: Float?) async throws -> [ScoredRecord]
 

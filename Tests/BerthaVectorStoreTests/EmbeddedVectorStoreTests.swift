@@ -268,6 +268,21 @@ struct EmbeddedVectorStoreTests {
         #expect(try await reopened.documentHash("d9") == "h")
     }
 
+    @Test("documentIDs(withPrefix:) lists replaced and upserted documents by prefix, sorted")
+    func documentPrefixes() async throws {
+        let dir = try TemporaryDirectory("vs-prefix")
+        defer { dir.remove() }
+        let store = try await EmbeddedVectorStore(directory: dir.url)
+        var fixtures = VectorFixtures(seed: 14)
+        try await store.replaceDocument("s3://b/k.jsonl#2", contentHash: "h", records: fixtures.records(document: "s3://b/k.jsonl#2", count: 2, dimension: dimension))
+        try await store.replaceDocument("s3://b/k.jsonl#1", contentHash: "h", records: fixtures.records(document: "s3://b/k.jsonl#1", count: 1, dimension: dimension))
+        try await store.upsert(fixtures.records(document: "s3://b/loose.txt", count: 1, dimension: dimension))
+        #expect(try await store.documentIDs(withPrefix: "s3://b/k.jsonl") == ["s3://b/k.jsonl#1", "s3://b/k.jsonl#2"])
+        #expect(try await store.documentIDs(withPrefix: "s3://b/").count == 3)
+        try await store.deleteDocument("s3://b/k.jsonl#1")
+        #expect(try await store.documentIDs(withPrefix: "s3://b/k") == ["s3://b/k.jsonl#2"])
+    }
+
     @Test("drop empties the store")
     func drop() async throws {
         let dir = try TemporaryDirectory("vs-drop")

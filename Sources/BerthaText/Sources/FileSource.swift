@@ -14,6 +14,17 @@ public struct SourceItem: Sendable, Hashable {
     }
 }
 
+/// A file a `FileSource` walk found: its URL and its `/`-separated path relative to the walked root.
+public struct SourceFile: Sendable, Hashable {
+    public var url: URL
+    public var path: String
+
+    public init(url: URL, path: String) {
+        self.url = url
+        self.path = path
+    }
+}
+
 /// Walks a file or directory tree (recursively, in sorted order, hidden files and directories skipped)
 /// and yields the files that pass the include/exclude globs. Archives met on the way are expanded in
 /// memory, their entries filtered like files and named `<archive URI>!/<entry>`.
@@ -37,7 +48,7 @@ public struct FileSource: Sendable {
             throw TextError.unreadable(path: root.path, reason: "no such file or directory")
         }
         if isDirectory.boolValue {
-            try walk(root, relative: "", body)
+            for file in try files() { try visitFile(file.url, relative: file.path, body) }
         } else {
             // A file named explicitly is read even if hidden; only the globs apply, to its name.
             try visitFile(root, relative: root.lastPathComponent, body)
@@ -51,7 +62,36 @@ public struct FileSource: Sendable {
         return out
     }
 
-    private func walk(_ directory: URL, relative: String, _ body: (SourceItem) throws -> Void) throws {
+    /// The files the walk visits, in order, without reading them: ingest lists first and reads each
+    /// file only when it gets to it, so a large tree is never held in memory at once. Files the globs
+    /// reject are left out, except archives, whose entries are filtered when `items(of:)` expands them.
+    public func files() throws -> [SourceFile] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
+            throw TextError.unreadable(path: root.path, reason: "no such file or directory")
+        }
+        var out: [SourceFile] = []
+        if isDirectory.boolValue {
+            try walkFiles(root, relative: "") { out.append($0) }
+        } else {
+            out.append(SourceFile(url: root, path: root.lastPathComponent))
+        }
+        // The same decisions `visitFile` makes before reading, so the listing and the reading agree.
+        return out.filter { file in
+            Self.hasArchiveExtension(file.path) && expandArchives
+                ? !filter.exclude.contains(where: { $0.matches(file.path) })
+                : filter.accepts(file.path)
+        }
+    }
+
+    /// The items of one file `files()` listed: the file itself, or an archive's accepted entries.
+    public func items(of file: SourceFile) throws -> [SourceItem] {
+        var out: [SourceItem] = []
+        try visitFile(file.url, relative: file.path) { out.append($0) }
+        return out
+    }
+
+    private func walkFiles(_ directory: URL, relative: String, _ body: (SourceFile) -> Void) throws {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
@@ -64,9 +104,9 @@ public struct FileSource: Sendable {
             let values = try? url.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey])
             if values?.isDirectory == true {
                 // Symlinked directories are not followed: they can loop.
-                if values?.isSymbolicLink != true { try walk(url, relative: path, body) }
+                if values?.isSymbolicLink != true { try walkFiles(url, relative: path, body) }
             } else {
-                try visitFile(url, relative: path, body)
+                body(SourceFile(url: url, path: path))
             }
         }
     }

@@ -51,6 +51,14 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Embeddings: write the sentences used to this file, one per line (to run other tools on them).")
     var saveSentences: String?
 
+    @Option(help: ArgumentHelp("Instead of a model: embedded-store search latency with this many random 384-dim vectors (repeatable).",
+                               valueName: "vectors"))
+    var store: [Int] = []
+
+    @Option(help: ArgumentHelp("Instead of a model: chunking throughput over these documents with the embedding model's tokenizer.",
+                               valueName: "path"))
+    var chunking: String?
+
     func validate() throws {
         guard promptTokens > 0, genTokens > 0, reps > 0 else { throw ValidationError("-p, -n and -r must be positive") }
         guard sentences > 0, (batch ?? 1) > 0 else { throw ValidationError("--sentences and --batch must be positive") }
@@ -62,6 +70,10 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         if let embeddings { return try await runEmbeddings(embeddings) }
+        if !store.isEmpty || chunking != nil {
+            try await runIngestBenchmarks()
+            return
+        }
         var flags = FlagOverrides()
         flags.add("model.threads", threads, flag: "--threads")
         let full = try global.loadConfig(flags).config
