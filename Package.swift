@@ -116,7 +116,9 @@ let package = Package(
         .testTarget(name: "BerthaManifestsTests", dependencies: ["BerthaManifests", "BerthaTestSupport"], swiftSettings: swiftSettings),
         // Server tests drive a real listening server over URLSession: HummingbirdTesting would pull
         // in async-http-client and minutes of build time.
-        .testTarget(name: "BerthaServerTests", dependencies: ["BerthaServer", "BerthaTestSupport"],
+        .testTarget(name: "BerthaServerTests", dependencies: [
+            "BerthaServer", "BerthaInference", "BerthaEmbeddings", "BerthaVectorStore", "BerthaTestSupport",
+        ],
                     swiftSettings: swiftSettings),
         .testTarget(name: "BerthaCLITests", dependencies: ["BerthaTestSupport"], swiftSettings: swiftSettings),
     ]

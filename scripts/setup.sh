@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 phase_start=$(date +%s)
 phase() { local now; now=$(date +%s); echo "setup: $1 ($((now - phase_start))s)"; phase_start=$now; }
 
-APT_PACKAGES=(libarchive-dev libcurl4-openssl-dev prometheus prometheus-alertmanager poppler-utils zstd curl)
+APT_PACKAGES=(libarchive-dev libcurl4-openssl-dev prometheus prometheus-alertmanager poppler-utils zstd curl chromium fonts-noto-color-emoji)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -11,6 +11,8 @@ public func buildRouter(_ state: ServerState, logger: Logger = Logger(label: "be
     CompletionsController(state: state).addRoutes(to: router)
     FeedbackController(state: state).addRoutes(to: router)
     ModelController(state: state).addRoutes(to: router)
+    EmbeddingsController(state: state).addRoutes(to: router)
+    ChatPage().addRoutes(to: router)
     return router
 }
 

@@ -6,6 +6,7 @@ import HTTPTypes
 public enum ServerError: BerthaError, Equatable {
     case invalidRequest(message: String, param: String?)
     case unauthorized
+    case forbidden(message: String)
     case notFound(message: String)
     case contextExceeded(promptTokens: Int, requested: Int, contextLength: Int)
     case queueFull(retryAfterSeconds: Int)
@@ -17,7 +18,7 @@ public enum ServerError: BerthaError, Equatable {
         switch self {
         case .invalidRequest(let message, _): message
         case .unauthorized: "Invalid or missing API key. Send it as 'Authorization: Bearer <key>'."
-        case .notFound(let message): message
+        case .notFound(let message), .forbidden(let message): message
         case .contextExceeded(let prompt, let requested, let context):
             "This model's maximum context length is \(context) tokens. However, you requested \(prompt + requested) tokens (\(prompt) in the prompt, \(requested) for the completion). Please reduce the length of the messages or completion."
         case .queueFull(let seconds): "The server is busy: every slot is generating and the queue is full. Retry after \(seconds) s."
@@ -31,6 +32,7 @@ public enum ServerError: BerthaError, Equatable {
         switch self {
         case .invalidRequest, .contextExceeded: .badRequest
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .queueFull, .modelLoading: .serviceUnavailable
         case .timeout: .gatewayTimeout
@@ -43,6 +45,7 @@ public enum ServerError: BerthaError, Equatable {
         switch self {
         case .invalidRequest, .contextExceeded, .notFound: "invalid_request_error"
         case .unauthorized: "authentication_error"
+        case .forbidden: "permission_error"
         case .queueFull, .modelLoading: "unavailable_error"
         case .timeout: "timeout_error"
         case .internalError: "server_error"

@@ -14,6 +14,7 @@ extension Register: AsyncRunnable {}
 extension RenderManifests: AsyncRunnable {}
 extension AlertRules: AsyncRunnable {}
 extension Bench: AsyncRunnable {}
+extension BenchServe: AsyncRunnable {}
 extension Run: AsyncRunnable {}
 extension Tokenize: AsyncRunnable {}
 extension Inspect: AsyncRunnable {}

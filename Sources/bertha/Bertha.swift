@@ -15,6 +15,6 @@ struct Bertha: AsyncParsableCommand {
         version: BerthaVersion.current,
         subcommands: [
             Serve.self, Ingest.self, Retrain.self, Register.self, RenderManifests.self, AlertRules.self,
-            Bench.self, Run.self, Tokenize.self, Inspect.self, Events.self, ConfigCommand.self, Version.self,
+            BenchGroup.self, Run.self, Tokenize.self, Inspect.self, Events.self, ConfigCommand.self, Version.self,
         ])
 }

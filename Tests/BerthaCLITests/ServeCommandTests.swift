@@ -17,6 +17,9 @@ struct ServeCommandTests {
              "--set", "server.feedback_log=\(dir.path("feedback.jsonl").path)"])
         let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
         let base = URL(string: "http://127.0.0.1:\(port)")!
+        // Loading happens after the listener is up; whatever /health said meanwhile is "Loading model".
+        let loading = try await waitUntilHealthy(base)
+        #expect(loading.allSatisfy { $0.contains(#""message":"Loading model""#) }, "\(loading)")
 
         var request = URLRequest(url: base.appendingPathComponent("v1/chat/completions"))
         request.httpMethod = "POST"

@@ -1,3 +1,4 @@
+import BerthaEmbeddings
 import BerthaServer
 import BerthaTestSupport
 import Foundation
@@ -12,11 +13,17 @@ import Testing
 
 /// Starts the real HTTP server on a free port around `body` and stops it afterwards.
 func withServer(_ backend: ScriptedBackend = ScriptedBackend(), apiKey: String? = nil, slots: Int = 2, queue: Int = 4,
-                _ body: @Sendable (URL, ServerState) async throws -> Void) async throws {
+                timeout: Double = 30, loaded: Bool = true, reloader: ModelReloader? = nil,
+                host: ModelHost? = nil, embedder: (any TextEmbedder)? = nil, retriever: RAGRetriever? = nil, _ body: @Sendable (URL, ServerState) async throws -> Void) async throws {
     let dir = try TemporaryDirectory("bertha-server")
     defer { dir.remove() }
-    let state = ServerState(backend: backend, feedbackLog: FeedbackLog(url: dir.path("feedback.jsonl"), maxBytes: 1 << 20),
-                            apiKey: apiKey, slots: slots, queueSize: queue, requestTimeout: 30)
+    let metrics = host?.metrics ?? ServerMetrics()
+    let models = host ?? ModelHost(metrics: metrics)
+    if loaded { models.install(backend, as: backend.model) }
+    let state = ServerState(models: models, metrics: metrics,
+                            feedbackLog: FeedbackLog(url: dir.path("feedback.jsonl"), maxBytes: 1 << 20),
+                            apiKey: apiKey, slots: slots, queueSize: queue, requestTimeout: timeout, reloader: reloader,
+                            embedder: embedder, retriever: retriever)
     let port = Mutex<Int?>(nil)
     var logger = Logger(label: "test")
     logger.logLevel = .error
@@ -183,8 +190,7 @@ struct ServerTests {
 
     @Test("a full queue answers 503 with Retry-After")
     func queueFull() async throws {
-        var slow = ScriptedBackend()
-        slow.delay = .milliseconds(300)
+        let slow = ScriptedBackend(delay: .milliseconds(300))
         try await withServer(slow, slots: 1, queue: 0) { url, _ in
             async let first = post(url, "v1/completions", #"{"prompt":"a"}"#)
             try await Task.sleep(for: .milliseconds(150))

@@ -8,47 +8,68 @@ struct CompletionsController: Sendable {
     let state: ServerState
 
     func addRoutes(to router: Router<BasicRequestContext>) {
+        // A client that disconnects cancels its request: the handler runs under
+        // consumeWithCancellationOnInboundClose, so the generation stops and frees its slot.
         router.post("/v1/chat/completions") { request, context in
-            try await chat(request, context)
+            try await request.body.consumeWithCancellationOnInboundClose { body in
+                try await chat(body, context)
+            }
         }
         router.post("/v1/completions") { request, context in
-            try await text(request, context)
+            try await request.body.consumeWithCancellationOnInboundClose { body in
+                try await text(body, context)
+            }
         }
     }
 
     private enum Kind { case chat(messages: [ChatTurn]), text }
 
-    private func chat(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await decodeBody(ChatCompletionRequest.self, request, context)
+    private func chat(_ requestBody: RequestBody, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await decodeBody(ChatCompletionRequest.self, requestBody)
         guard !body.messages.isEmpty else { throw ServerError.invalidRequest(message: "messages must not be empty.", param: "messages") }
         let turns = body.messages.map { ChatTurn(role: $0.role, content: $0.content?.text ?? "") }
         for turn in turns where !["system", "user", "assistant", "developer", "tool"].contains(turn.role) {
             throw ServerError.invalidRequest(message: "Unknown role '\(turn.role)'.", param: "messages")
         }
-        let prompt = try await state.backend.renderChat(turns)
+        let backend = try state.backend()
+        var sources: [Source]?
+        var promptTurns = turns
+        if let retriever = state.retriever {
+            // The question is the last user message; earlier turns are context the model already has.
+            let question = turns.last(where: { $0.role == "user" })?.content ?? ""
+            let found = question.isEmpty ? [] : try await retriever.retrieve(question)
+            state.metrics.ragRetrievals(await backend.model, hit: !found.isEmpty).increment()
+            promptTurns = RAGRetriever.augment(turns, with: found)
+            sources = found
+        }
+        let prompt = try await backend.renderChat(promptTurns)
         let generation = try RequestTranslation.generationRequest(prompt: prompt, body.sampling)
-        return try await respond(kind: .chat(messages: turns), generation, stream: body.stream ?? false,
+        return try await respond(backend, kind: .chat(messages: turns), generation, sources: sources, stream: body.stream ?? false,
                                  includeUsage: body.streamOptions?.includeUsage ?? false)
     }
 
-    private func text(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await decodeBody(CompletionRequest.self, request, context)
+    private func text(_ requestBody: RequestBody, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await decodeBody(CompletionRequest.self, requestBody)
         let prompts = body.prompt.values
         guard prompts.count == 1 else {
             throw ServerError.invalidRequest(message: "prompt must be one string (batched prompts are not supported).", param: "prompt")
         }
+        let backend = try state.backend()
         let generation = try RequestTranslation.generationRequest(prompt: prompts[0], body.sampling)
-        return try await respond(kind: .text, generation, stream: body.stream ?? false,
+        return try await respond(backend, kind: .text, generation, stream: body.stream ?? false,
                                  includeUsage: body.streamOptions?.includeUsage ?? false)
     }
 
-    private func respond(kind: Kind, _ generation: GenerationRequest, stream: Bool, includeUsage: Bool) async throws -> Response {
-        let model = await state.backend.model
+    /// Generates on `backend` (taken once, so a model swap mid-request does not affect it) and
+    /// answers as one JSON object or as SSE.
+    private func respond(_ backend: any InferenceBackend, kind: Kind, _ generation: GenerationRequest, sources: [Source]? = nil,
+                         stream: Bool, includeUsage: Bool) async throws -> Response {
+        let model = await backend.model
         let started = ContinuousClock.now
         try await state.admission.acquire()
         let events: AsyncThrowingStream<GenerationEvent, any Error>
         do {
-            events = try await state.backend.generate(generation)
+            events = Self.limited(try await backend.generate(generation), seconds: state.requestTimeout)
         } catch {
             await state.admission.release()
             throw error
@@ -62,16 +83,27 @@ struct CompletionsController: Sendable {
             defer { Task { await admission.release() } }
             var text = ""
             var finish: (FinishReason, GenerationTimings, Int)?
-            for try await event in events {
-                switch event {
-                case .text(let piece, let tokens):
-                    recorder.tokens(tokens)
-                    text += piece
-                case .finished(let reason, let timings, let promptTokens):
-                    finish = (reason, timings, promptTokens)
+            do {
+                for try await event in events {
+                    switch event {
+                    case .text(let piece, let tokens):
+                        recorder.tokens(tokens)
+                        text += piece
+                    case .finished(let reason, let timings, let promptTokens):
+                        finish = (reason, timings, promptTokens)
+                    }
                 }
+            } catch {
+                recorder.failed(status: Self.status(of: error))
+                throw error
             }
             guard let (reason, timings, promptTokens) = finish else {
+                // A cancelled consumer sees the stream end early rather than an error.
+                if Task.isCancelled {
+                    recorder.failed(status: 499)
+                    throw CancellationError()
+                }
+                recorder.failed(status: 500)
                 throw ServerError.internalError(message: "the generation ended without finishing")
             }
             recorder.finished(timings, status: 200)
@@ -85,7 +117,7 @@ struct CompletionsController: Sendable {
                 let reply = ChatTurn(role: "assistant", content: text)
                 data = try encoder.encode(ChatCompletion(id: id, created: created, model: model.id,
                                                          choices: [.init(message: reply, finishReason: reason.openAI)],
-                                                         usage: usage, timings: Timings(timings)))
+                                                         usage: usage, timings: Timings(timings), sources: sources))
             case .text:
                 await state.completions.record(id: id, .init(model: model, messages: [ChatTurn(role: "user", content: generation.prompt)],
                                                              completion: text))
@@ -104,35 +136,62 @@ struct CompletionsController: Sendable {
             defer { Task { await admission.release() } }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            // Set while writing: an error then means the client went away, not the engine.
+            var writing = false
             func send(_ chunk: CompletionChunk) async throws {
                 var buffer = ByteBuffer(string: "data: ")
                 buffer.writeBytes(try encoder.encode(chunk))
                 buffer.writeString("\n\n")
+                writing = true
                 try await writer.write(buffer)
+                writing = false
             }
             if isChat {
                 try await send(CompletionChunk(id: id, object: object, created: created, model: model.id,
                                                choices: [.init(delta: .init(role: "assistant", content: ""))]))
             }
             var text = ""
-            for try await event in events {
-                switch event {
-                case .text(let piece, let tokens):
-                    recorder.tokens(tokens)
-                    text += piece
-                    let choice: CompletionChunk.Choice = isChat ? .init(delta: .init(content: piece)) : .init(text: piece)
-                    try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [choice]))
-                case .finished(let reason, let timings, let promptTokens):
-                    recorder.finished(timings, status: 200)
-                    let last: CompletionChunk.Choice = isChat ? .init(delta: .init(), finishReason: reason.openAI)
-                                                              : .init(text: "", finishReason: reason.openAI)
-                    try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [last],
-                                                   timings: Timings(timings)))
-                    if includeUsage {
-                        try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [],
-                                                       usage: Usage(prompt: promptTokens, completion: timings.predictedN)))
+            var finished = false
+            do {
+                for try await event in events {
+                    switch event {
+                    case .text(let piece, let tokens):
+                        recorder.tokens(tokens)
+                        text += piece
+                        let choice: CompletionChunk.Choice = isChat ? .init(delta: .init(content: piece)) : .init(text: piece)
+                        try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [choice]))
+                    case .finished(let reason, let timings, let promptTokens):
+                        finished = true
+                        recorder.finished(timings, status: 200)
+                        let last: CompletionChunk.Choice = isChat ? .init(delta: .init(), finishReason: reason.openAI)
+                                                                  : .init(text: "", finishReason: reason.openAI)
+                        try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [last],
+                                                       timings: Timings(timings), sources: sources))
+                        if includeUsage {
+                            try await send(CompletionChunk(id: id, object: object, created: created, model: model.id, choices: [],
+                                                           usage: Usage(prompt: promptTokens, completion: timings.predictedN)))
+                        }
                     }
                 }
+            } catch let error as ServerError {
+                // The status line is long gone: the error travels as a last SSE event, in
+                // OpenAI's error shape (the openai client raises it as an APIError).
+                recorder.failed(status: Int(error.status.code))
+                var buffer = ByteBuffer(string: "data: ")
+                buffer.writeBytes(try encoder.encode(ErrorBody(error)))
+                buffer.writeString("\n\n")
+                try await writer.write(buffer)
+                try await writer.finish(nil)
+                return
+            } catch {
+                // A failed write means the client went away (499); otherwise the engine failed.
+                if !finished { recorder.failed(status: writing ? 499 : Self.status(of: error)) }
+                throw error
+            }
+            if !finished {
+                // The stream ended early without an error: the writer's task was cancelled.
+                recorder.failed(status: 499)
+                return
             }
             if case .chat(let messages) = kind {
                 await completions.record(id: id, .init(model: model, messages: messages, completion: text))
@@ -141,6 +200,39 @@ struct CompletionsController: Sendable {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// Ends `events` with `ServerError.timeout` after `seconds`, cancelling the generation behind
+    /// it; a consumer that stops early (client gone) cancels it too.
+    static func limited(_ events: AsyncThrowingStream<GenerationEvent, any Error>,
+                        seconds: Double) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let (limited, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
+        let relay = Task {
+            do {
+                for try await event in events { continuation.yield(event) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        let timer = Task {
+            try await Task.sleep(for: .seconds(seconds))
+            continuation.finish(throwing: ServerError.timeout(seconds: seconds))
+            relay.cancel()
+        }
+        continuation.onTermination = { _ in
+            relay.cancel()
+            timer.cancel()
+        }
+        return limited
+    }
+
+    /// The HTTP status a failed generation counts under in `bertha_requests_total`
+    /// (499, nginx's "client closed request", for a cancelled one).
+    static func status(of error: any Error) -> Int {
+        if let error = error as? ServerError { return Int(error.status.code) }
+        if error is CancellationError { return 499 }
+        return 500
     }
 
     static func newID(prefix: String) -> String {
@@ -152,7 +244,11 @@ struct CompletionsController: Sendable {
 
 /// Decodes a JSON body, turning decoding failures into a 400 that names the offending field.
 func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
-    let buffer = try await request.body.collect(upTo: 16 << 20)
+    try await decodeBody(type, request.body)
+}
+
+func decodeBody<T: Decodable>(_ type: T.Type, _ body: RequestBody) async throws -> T {
+    let buffer = try await body.collect(upTo: 16 << 20)
     do {
         return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
     } catch let DecodingError.typeMismatch(expected, ctx) {

@@ -30,6 +30,12 @@ final class LatencyRecorder: Sendable {
         }
     }
 
+    /// The request ended without finishing (timeout, cancellation, engine error).
+    func failed(status: Int) {
+        metrics.requestDuration(model).record((ContinuousClock.now - started).seconds)
+        metrics.requests(model, status: status).increment()
+    }
+
     func finished(_ timings: GenerationTimings, status: Int) {
         metrics.promptTokens.increment(by: Int64(timings.promptN))
         metrics.predictedTokens.increment(by: Int64(timings.predictedN))

@@ -58,6 +58,14 @@ public struct Source: Codable, Sendable, Equatable {
         case index, uri, score, text
         case documentID = "document_id"
     }
+
+    public init(index: Int, documentID: String, uri: String, score: Double, text: String) {
+        self.index = index
+        self.documentID = documentID
+        self.uri = uri
+        self.score = score
+        self.text = text
+    }
 }
 
 /// `chat.completion`.

@@ -7,7 +7,7 @@ import Foundation
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "model",
         abstract: "Measure prompt processing and generation speed, peak RSS and load time; write a JSON report.",
         discussion: """
             With --embeddings MODEL it measures an embedding model instead: sentences per second over \

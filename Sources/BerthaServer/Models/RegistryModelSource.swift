@@ -1,0 +1,33 @@
+import BerthaMLflow
+import Foundation
+
+/// A model in the MLflow registry, by alias or version (`models:/NAME@ALIAS`, `models:/NAME/VERSION`),
+/// or any other reference `ModelResolver` understands. Polling an alias costs one REST call; the
+/// file is downloaded (into the content-addressed cache) only when the alias moved.
+public struct RegistryModelSource: ModelSource {
+    public let reference: String
+    public let resolver: ModelResolver
+
+    public init(reference: String, resolver: ModelResolver) {
+        self.reference = reference
+        self.resolver = resolver
+    }
+
+    public func currentVersion() async throws -> String {
+        if case .alias(let name, let alias) = try ModelURI(reference) {
+            guard let version = try await resolver.currentVersion(name: name, alias: alias) else {
+                throw MLflowError.notFound("alias '\(alias)' of registered model '\(name)'")
+            }
+            return "\(name)/\(version.version)"
+        }
+        // A fixed version or a file never moves on its own.
+        return reference
+    }
+
+    public func resolve() async throws -> ModelRef {
+        let resolved = try await resolver.resolve(reference)
+        let stem = URL(fileURLWithPath: resolved.path).deletingPathExtension().lastPathComponent
+        return ModelRef(path: resolved.path, name: resolved.name ?? stem, version: resolved.version ?? "local",
+                        sha256: resolved.sha256)
+    }
+}
