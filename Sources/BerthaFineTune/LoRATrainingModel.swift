@@ -33,8 +33,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
     // (maxTokens, vocab) logits and then their gradient; (maxTokens, dim) normed final rows
     private let logits, finalRows, finalGrad: UnsafeMutablePointer<Float>
     private let finalRMS: UnsafeMutablePointer<Float>
-    // (rowsPerBlock, dim) dequantized output rows
+    // (rowsPerBlock, dim) dequantized output rows, or the whole output matrix when it fits the budget
     private let outputBlock: UnsafeMutablePointer<Float>
+    private let outputCached: Bool
+    /// The output matrix is kept as F32 (instead of dequantized block by block on every backward
+    /// pass) up to this size: SmolLM2's 49152 × 576 is 113 MB, Gemma 3's 262144 × 640 is 671 MB.
+    public static let outputCacheBytes = 512 << 20
     private static let outputBlockRows = 1024
     // LoRA transposes refreshed before each pass: Aᵀ (in × r), Bᵀ (r × out) per slot
     private var aT: [UnsafeMutablePointer<Float>] = []
@@ -92,7 +96,8 @@ public final class LoRATrainingModel: @unchecked Sendable {
         dpRows = alloc(c.headCount * t)
         logits = alloc(t * c.vocabularySize)
         finalRows = alloc(t * d); finalGrad = alloc(t * d); finalRMS = alloc(t)
-        outputBlock = alloc(Self.outputBlockRows * d)
+        outputCached = c.vocabularySize * d * 4 <= Self.outputCacheBytes
+        outputBlock = alloc((outputCached ? c.vocabularySize : Self.outputBlockRows) * d)
         for slot in parameters.slots {
             aT.append(alloc(slot.cols * r))
             bT.append(alloc(r * slot.rows))
@@ -110,17 +115,13 @@ public final class LoRATrainingModel: @unchecked Sendable {
             dense.append(m)
         }
         self.dense = dense
+        if outputCached {
+            Self.dequantize(weights.outputMatrix, rows: 0..<c.vocabularySize, into: outputBlock, pool: pool)
+        }
         allocations = all
     }
 
     deinit { for p in allocations { p.deallocate() } }
-
-    /// Bytes of the F32 weight copies and activation buffers.
-    public var scratchBytes: Int {
-        var total = 0
-        for layer in 0..<c.blockCount { for t in LoRATarget.allCases { let (r, k) = t.shape(c); total += r * k * 4; _ = layer } }
-        return total
-    }
 
     /// Result of one pass: summed loss over the target tokens and how many there were.
     public struct Loss: Sendable {
@@ -186,7 +187,10 @@ public final class LoRATrainingModel: @unchecked Sendable {
         finalGrad.update(repeating: 0, count: m * d)
         let out = weights.outputMatrix
         var v0 = 0
-        while v0 < vocab {
+        if outputCached {
+            Gemm.multiply(.init(logits, rows: m, cols: vocab), .init(outputBlock, rows: vocab, cols: d), into: finalGrad, pool: pool)
+        }
+        while !outputCached && v0 < vocab {
             let rows = min(Self.outputBlockRows, vocab - v0)
             Self.dequantize(out, rows: v0..<v0 + rows, into: outputBlock, pool: pool)
             Gemm.multiply(.init(logits + v0, rows: m, cols: rows, stride: vocab), .init(outputBlock, rows: rows, cols: d),
