@@ -22,7 +22,7 @@ struct RetrainPipelineTests {
         r.lora = LoRAConfiguration(rank: 4, alpha: 8, targets: [.q, .v])
         r.options.steps = 4
         r.options.batch = 2
-        r.options.ctx = 128
+        r.options.ctx = 96
         r.options.learningRate = 5e-3
         r.options.checkpointEvery = 2
         r.threads = 2
@@ -33,10 +33,10 @@ struct RetrainPipelineTests {
     func gateOnRealModel() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let eval = try Self.subset("facts.jsonl", 6, in: dir)
+        let eval = try Self.subset("facts.jsonl", 4, in: dir)
 
         let goodOut = dir.path("good").path
-        let good = try await RetrainPipeline.run(try Self.request(try Self.subset("facts.jsonl", 6, in: dir), eval: eval, out: goodOut),
+        let good = try await RetrainPipeline.run(try Self.request(try Self.subset("facts.jsonl", 4, in: dir), eval: eval, out: goodOut),
                                                  tracker: LocalJSONTracker(path: dir.path("good.json").path), publisher: nil)
         #expect(good.tuned.loss < good.base.loss)
         #expect(good.decision.passed)
@@ -48,7 +48,7 @@ struct RetrainPipelineTests {
         #expect(FileManager.default.fileExists(atPath: goodOut + "/report.md"))
 
         let badOut = dir.path("bad").path
-        let bad = try await RetrainPipeline.run(try Self.request(try Self.subset("corrupted.jsonl", 6, in: dir), eval: eval, out: badOut),
+        let bad = try await RetrainPipeline.run(try Self.request(try Self.subset("corrupted.jsonl", 4, in: dir), eval: eval, out: badOut),
                                                 tracker: LocalJSONTracker(path: dir.path("bad.json").path), publisher: nil)
         #expect(bad.tuned.loss > bad.base.loss)
         #expect(!bad.decision.passed)
