@@ -76,7 +76,9 @@ let package = Package(
         .target(name: "BerthaIngest", dependencies: [
             "BerthaCore", "BerthaText", "BerthaEmbeddings", "BerthaVectorStore", "BerthaObjectStore",
         ], swiftSettings: swiftSettings),
-        .target(name: "BerthaFineTune", dependencies: ["BerthaInference", "BerthaMLflow"], swiftSettings: swiftSettings),
+        // -O even in debug: the training tests run forward and backward passes of a small model.
+        .target(name: "BerthaFineTune", dependencies: ["BerthaInference", "BerthaMLflow"],
+                swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaServer", dependencies: [
             "BerthaCore", "BerthaInference", "BerthaEmbeddings", "BerthaVectorStore", "BerthaMLflow",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -120,6 +122,7 @@ let package = Package(
             "BerthaServer", "BerthaInference", "BerthaEmbeddings", "BerthaVectorStore", "BerthaTestSupport",
         ],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaFineTuneTests", dependencies: ["BerthaFineTune", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaCLITests", dependencies: ["BerthaTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -22,16 +22,18 @@ public struct LoadedModel: @unchecked Sendable {
     ///   - batchSize: prompt tokens per forward chunk.
     ///   - kvType: KV cache element type.
     ///   - sequences: cache slots.
+    ///   - lora: a LoRA adapter GGUF (llama.cpp's format) applied on top of the base weights.
     /// - Throws: `GGUFError`, `InferenceError` or `TokenizerError` naming what is wrong.
     public init(path: String, contextLength: Int = 0, threads: Int = 0, batchSize: Int = 512,
-                kvType: KVCacheType = .f16, sequences: Int = 1) throws {
+                kvType: KVCacheType = .f16, sequences: Int = 1, lora: String? = nil) throws {
         let start = Date()
         let file = try GGUFFile(path: path)
         let weights = try ModelWeights(file: file)
         let ctx = contextLength > 0 ? contextLength : min(weights.configuration.trainedContextLength, 4096)
         let threadCount = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         transformer = Transformer(weights: weights, contextLength: ctx, sequences: sequences, batchSize: batchSize,
-                                  kvType: kvType, threads: threadCount)
+                                  kvType: kvType, threads: threadCount,
+                                  lora: try lora.map { try LoRAAdapter(path: $0, configuration: weights.configuration) })
         let vocabulary = try TokenizerVocabulary(gguf: file)
         tokenizer = try makeTokenizer(vocabulary, source: path)
         chatTemplate = ChatTemplate(for: vocabulary)

@@ -20,6 +20,8 @@ public final class Transformer: @unchecked Sendable {
     public let batchSize: Int
     /// Most rows of logits one `forward` call can return.
     public let logitCapacity: Int
+    /// A LoRA adapter added to the adapted projections, or nil (the untouched fast path).
+    public let lora: LoRAAdapter?
     let state: RunState
 
     /// Prepares `weights` for inference.
@@ -32,9 +34,11 @@ public final class Transformer: @unchecked Sendable {
     ///     score every prompt position).
     ///   - kvType: KV cache element type.
     ///   - threads: compute threads, the caller included.
+    ///   - lora: an adapter applied on top of the base projections.
     public init(weights: ModelWeights, contextLength: Int, sequences: Int = 1, batchSize: Int = 512,
-                logitCapacity: Int? = nil, kvType: KVCacheType = .f16, threads: Int) {
+                logitCapacity: Int? = nil, kvType: KVCacheType = .f16, threads: Int, lora: LoRAAdapter? = nil) {
         self.weights = weights
+        self.lora = lora
         let c = weights.configuration
         cache = KVCache(configuration: c, contextLength: contextLength, sequences: sequences, type: kvType)
         pool = WorkerPool(threads: threads)
@@ -154,6 +158,11 @@ public final class Transformer: @unchecked Sendable {
             MatMul.matmul(w.query, s.xb, rows: n, s.q, pool: pool)
             MatMul.matmul(w.key, s.xb, rows: n, s.k, pool: pool)
             MatMul.matmul(w.value, s.xb, rows: n, s.v, pool: pool)
+            if let lora {
+                lora.apply(layer: layer, .q, s.xb, rows: n, s.q, pool: pool)
+                lora.apply(layer: layer, .k, s.xb, rows: n, s.k, pool: pool)
+                lora.apply(layer: layer, .v, s.xb, rows: n, s.v, pool: pool)
+            }
             if let b = w.queryBias { for i in 0..<n { Ops.add(s.q + i * b.count, b.pointer, s.q + i * b.count, count: b.count) } }
             if let b = w.keyBias { for i in 0..<n { Ops.add(s.k + i * b.count, b.pointer, s.k + i * b.count, count: b.count) } }
             if let b = w.valueBias { for i in 0..<n { Ops.add(s.v + i * b.count, b.pointer, s.v + i * b.count, count: b.count) } }
@@ -177,6 +186,7 @@ public final class Transformer: @unchecked Sendable {
 
             // output projection, optional post-norm, residual
             MatMul.matmul(w.attentionOutput, s.attention, rows: n, s.xb2, pool: pool)
+            lora?.apply(layer: layer, .o, s.attention, rows: n, s.xb2, pool: pool)
             if let pn = w.postAttentionNorm {
                 for i in 0..<n { Ops.rmsNorm(s.xb2 + i * dim, weight: pn.pointer, s.xb2 + i * dim, count: dim, eps: eps) }
             }
@@ -186,12 +196,17 @@ public final class Transformer: @unchecked Sendable {
             for i in 0..<n { Ops.rmsNorm(s.x + i * dim, weight: w.feedForwardNorm.pointer, s.xb + i * dim, count: dim, eps: eps) }
             MatMul.matmul(w.gate, s.xb, rows: n, s.gate, pool: pool)
             MatMul.matmul(w.up, s.xb, rows: n, s.up, pool: pool)
+            if let lora {
+                lora.apply(layer: layer, .gate, s.xb, rows: n, s.gate, pool: pool)
+                lora.apply(layer: layer, .up, s.xb, rows: n, s.up, pool: pool)
+            }
             let ffn = n * c.feedForwardLength
             switch c.activation {
             case .silu: Ops.swiglu(s.gate, s.up, count: ffn)
             case .geluTanh: Ops.geglu(s.gate, s.up, count: ffn)
             }
             MatMul.matmul(w.down, s.gate, rows: n, s.xb2, pool: pool)
+            lora?.apply(layer: layer, .down, s.gate, rows: n, s.xb2, pool: pool)
             if let pn = w.postFeedForwardNorm {
                 for i in 0..<n { Ops.rmsNorm(s.xb2 + i * dim, weight: pn.pointer, s.xb2 + i * dim, count: dim, eps: eps) }
             }

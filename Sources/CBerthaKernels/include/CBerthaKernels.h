@@ -133,6 +133,16 @@ void bertha_f32_to_f16_row(const float *src, uint16_t *dst, int n);
 /// dst[i] = f32(src[i]).
 void bertha_f16_to_f32_row(const uint16_t *src, float *dst, int n);
 
+// MARK: F32 matrix product (LoRA training)
+
+/// C (m×n) = [C +] A (m×k) · B (k×n), row-major with leading dimensions lda, ldb, ldc.
+/// accumulate != 0 adds to C instead of overwriting it. Picks AVX-512 / AVX2 register blocks.
+void bertha_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                  float *c, int ldc, int accumulate);
+/// The scalar reference of bertha_sgemm.
+void bertha_sgemm_ref(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                      float *c, int ldc, int accumulate);
+
 // MARK: synchronization for the worker pool (Swift 6 on macOS 14 has no Atomic type)
 
 uint64_t bertha_atomic_load(const uint64_t *p);

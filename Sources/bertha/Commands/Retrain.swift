@@ -1,15 +1,186 @@
 import ArgumentParser
 import BerthaCore
+import BerthaFineTune
+import BerthaInference
+import Foundation
 
 struct Retrain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retrain",
-        abstract: "Fine-tune LoRA adapters from feedback and curated data, evaluate, register and promote. (not built yet: needs the LoRA trainer (issue #8))")
+        abstract: "Fine-tune a LoRA adapter on CPU from feedback and curated chat data, evaluate it against the base, gate, track.",
+        discussion: """
+            Writes model.gguf (the adapter, llama.cpp's LoRA format), gate (passed/failed), report.json, report.md, \
+            tracking.json and checkpoint.gguf into retrain.output_dir.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: "Base model GGUF (default: model.path).")
+    var base: String?
+
+    @Option(help: "Curated chat JSONL ({\"messages\":[…]}), repeatable (retrain.data).")
+    var data: [String] = []
+
+    @Option(help: "Feedback log written by bertha serve, repeatable (👍 become examples).")
+    var feedback: [String] = []
+
+    @Option(help: "Review JSONL {\"completion_id\",\"completion\"}: corrected answers that turn 👎 feedback into examples.")
+    var review: String?
+
+    @Option(name: .customLong("eval-data"), help: "A fixed held-out chat JSONL instead of --eval-split.")
+    var evalData: String?
+
+    @Option(help: "Canary prompts JSONL {\"prompt\",\"expect\":[keywords]} scored before and after.")
+    var canary: String?
+
+    @Option(help: "LoRA rank (retrain.rank).")
+    var rank: Int?
+
+    @Option(help: "LoRA alpha (retrain.alpha).")
+    var alpha: Double?
+
+    @Option(help: "Adapted projections, comma-separated: q,k,v,o,gate,up,down (retrain.targets).")
+    var targets: String?
+
+    @Option(help: "Optimizer steps (retrain.steps).")
+    var steps: Int?
+
+    @Option(help: "Epochs over the packed training rows; sets the steps.")
+    var epochs: Int?
+
+    @Option(help: "Peak learning rate (retrain.learning_rate).")
+    var lr: Double?
+
+    @Option(help: "Packed sequences per step (retrain.batch).")
+    var batch: Int?
+
+    @Option(help: "Training sequence length in tokens (retrain.ctx).")
+    var ctx: Int?
+
+    @Option(name: .customLong("eval-split"), help: "Share of examples held out (retrain.eval_split).")
+    var evalSplit: Double?
+
+    @Option(help: "Seed of the split, initialisation and order (retrain.seed).")
+    var seed: Int?
+
+    @Option(name: .customLong("min-improvement"), help: "Relative eval-loss improvement needed to pass (retrain.min_improvement).")
+    var minImprovement: Double?
+
+    @Option(name: .customLong("max-canary-regression"), help: "Largest canary-score drop allowed (retrain.max_canary_regression).")
+    var maxCanaryRegression: Double?
+
+    @Option(name: .customLong("output-dir"), help: "Output directory (retrain.output_dir).")
+    var outputDir: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints.")
+    var checkpointEvery = 50
+
+    @Flag(help: "Continue from the checkpoint in the output directory.")
+    var resume = false
+
+    @Option(name: [.customShort("t"), .customLong("threads")], help: "Compute threads; 0 means one per core (model.threads).")
+    var threads: Int?
+
+    @Option(help: "Register the adapter under this model name (alias challenger; champion when the gate passes).")
+    var register: String?
+
+    @Option(help: "What started this run: alert labels JSON, or manual.")
+    var trigger = "manual"
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be 1 or more") }
+        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more") }
+    }
+
     func run() async throws {
-        _ = try global.loadConfig()
-        throw NotBuiltYet("bertha retrain", missing: "the LoRA trainer (issue #8)")
+        var flags = FlagOverrides()
+        flags.add("retrain.data", list: data, flag: "--data")
+        flags.add("retrain.rank", rank, flag: "--rank")
+        flags.add("retrain.alpha", alpha, flag: "--alpha")
+        flags.add("retrain.targets", targets, flag: "--targets")
+        flags.add("retrain.steps", steps, flag: "--steps")
+        flags.add("retrain.learning_rate", lr, flag: "--lr")
+        flags.add("retrain.batch", batch, flag: "--batch")
+        flags.add("retrain.ctx", ctx, flag: "--ctx")
+        flags.add("retrain.eval_split", evalSplit, flag: "--eval-split")
+        flags.add("retrain.seed", seed, flag: "--seed")
+        flags.add("retrain.min_improvement", minImprovement, flag: "--min-improvement")
+        flags.add("retrain.max_canary_regression", maxCanaryRegression, flag: "--max-canary-regression")
+        flags.add("retrain.output_dir", outputDir, flag: "--output-dir")
+        flags.add("model.threads", threads, flag: "--threads")
+        let config = try global.loadConfig(flags).config
+        let r = config.retrain
+        let basePath = base ?? config.model.path
+        if basePath.hasPrefix("models:/") || basePath.hasPrefix("runs:/") || basePath.hasPrefix("s3://") {
+            throw FineTuneError.invalidOption(name: "--base", value: "\(basePath): registry and S3 URIs need the MLflow resolver (not wired into retrain yet); pass a GGUF path")
+        }
+        guard r.dropout == 0 else {
+            throw FineTuneError.invalidOption(name: "retrain.dropout", value: "\(r.dropout): LoRA dropout is not implemented; use 0")
+        }
+        var loraTargets: [LoRATarget] = []
+        for name in r.targets {
+            guard let t = LoRATarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw FineTuneError.invalidOption(name: "retrain.targets", value: "\(name) (expected q, k, v, o, gate, up, down)")
+            }
+            loraTargets.append(t)
+        }
+        var request = RetrainRequest(basePath: basePath, outputDir: r.outputDir)
+        request.data = r.data
+        request.feedback = feedback
+        request.review = review
+        request.evalData = evalData
+        request.canary = canary
+        request.lora = LoRAConfiguration(rank: r.rank, alpha: Float(r.alpha), targets: loraTargets)
+        request.options.steps = r.steps
+        request.options.batch = r.batch
+        request.options.ctx = r.ctx
+        request.options.learningRate = Float(r.learningRate)
+        request.options.seed = UInt64(bitPattern: Int64(r.seed))
+        request.options.checkpointEvery = checkpointEvery
+        request.epochs = epochs
+        request.evalSplit = r.evalSplit
+        request.gate = EvaluationGate(minImprovement: r.minImprovement, maxCanaryRegression: r.maxCanaryRegression)
+        request.resume = resume
+        request.threads = config.model.threads
+        request.registerName = register
+        request.trigger = trigger
+        if register != nil {
+            throw FineTuneError.invalidOption(name: "--register", value: "the MLflow registrar is not wired into retrain yet; run bertha register on model.gguf")
+        }
+        let tracker = LocalJSONTracker(path: URL(fileURLWithPath: r.outputDir).appendingPathComponent("tracking.json").path)
+        let style = global.style
+        let progress = LockedBox<ProgressReporter?>(nil)
+        let report = try await RetrainPipeline.run(request, tracker: tracker, publisher: nil) { step, total in
+            let bar = progress.withValue { box in
+                if box == nil { box = ProgressReporter("retrain", total: Double(total), unit: "steps", style: style) }
+                return box!
+            }
+            bar.update(completed: Double(step.step), detail: String(format: "loss %.3f, %.0f tok/s", step.loss, step.tokensPerSecond))
+        }
+        progress.withValue { $0?.finish() }
+        if global.json {
+            try printJSON(report)
+        } else if !global.quiet {
+            print(String(format: "eval loss %.4f → %.4f (%+.1f%%), gate %@", report.base.loss, report.tuned.loss,
+                         -report.decision.improvement * 100, report.decision.verdict))
+            if let b = report.canaryBase, let t = report.canaryTuned {
+                print("canary \(b.answered)/\(b.total) → \(t.answered)/\(t.total)")
+            }
+            print(String(format: "%d steps in %.0f s, %.1f tokens/s; adapter %@", report.steps, report.trainingSeconds,
+                         report.tokensPerSecond, report.adapterPath))
+        }
+    }
+}
+
+/// A mutable value shared with a `@Sendable` callback that runs on one thread at a time.
+final class LockedBox<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withValue<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

@@ -54,6 +54,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: [.customShort("t"), .customLong("threads")], help: "Compute threads; 0 means one per core (model.threads).")
     var threads: Int?
 
+    @Option(help: "LoRA adapter GGUF (llama.cpp's format, e.g. from bertha retrain) applied on top of the model (model.lora).")
+    var lora: String?
+
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("-n must be 0 or more") }
         guard system == nil || chat else { throw ValidationError("--system needs --chat") }
@@ -73,11 +76,13 @@ struct Run: AsyncParsableCommand {
         var flags = FlagOverrides()
         flags.add("model.ctx", ctx, flag: "--ctx")
         flags.add("model.threads", threads, flag: "--threads")
+        flags.add("model.lora", lora, flag: "--lora")
         let full = try global.loadConfig(flags).config
         let config = full.model
         let path = try await ModelReference.localPath(model ?? config.path, config: full).path
         let loaded = try LoadedModel(path: path, contextLength: config.ctx, threads: config.threads, batchSize: config.batch,
-                                     kvType: KVCacheType(rawValue: config.kvType) ?? .f16)
+                                     kvType: KVCacheType(rawValue: config.kvType) ?? .f16,
+                                     lora: config.lora.isEmpty ? nil : config.lora)
         let text: String
         if chat {
             var messages: [ChatMessage] = []

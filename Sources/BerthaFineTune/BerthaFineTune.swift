@@ -1,1 +1,0 @@
-// BerthaFineTune: see Package.swift for this module's place in the graph.
