@@ -79,7 +79,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaEvents", dependencies: [
-            "BerthaCore", "BerthaIngest", "BerthaFineTune", "BerthaMLflow", "BerthaObjectStore",
+            "BerthaCore", "BerthaText", "BerthaIngest", "BerthaFineTune", "BerthaMLflow", "BerthaObjectStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
 
         // MARK: CLI
@@ -105,6 +107,11 @@ let package = Package(
         // in async-http-client and minutes of build time.
         .testTarget(name: "BerthaServerTests", dependencies: ["BerthaServer", "BerthaTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaEventsTests", dependencies: [
+            "BerthaEvents", "BerthaTestSupport", "BerthaObjectStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaCLITests", dependencies: ["BerthaTestSupport"], swiftSettings: swiftSettings),
     ]
 )
