@@ -44,7 +44,9 @@ public struct BucketPoller: Sendable {
         if !events.isEmpty { _ = try await runner.submit(events) }
         // Persisted after submitting: a crash in between re-submits rather than loses a change.
         let data = (try? JSONEncoder.sorted.encode(current)) ?? Data("{}".utf8)
-        do { try AtomicFile.write(data, to: stateURL) } catch { throw EventsError.state(path: stateURL.path, reason: error.message) }
+        do throws(FileError) { try AtomicFile.write(data, to: stateURL) } catch {
+            throw EventsError.state(path: stateURL.path, reason: error.message)
+        }
         return events
     }
 

@@ -24,7 +24,8 @@ enum ChildProcess {
                 kill(pid, SIGTERM)
                 signalled = true
             }
-            try? await Task.sleep(nanoseconds: 50_000_000)
+            // A cancelled task's sleep returns at once: wait for the signalled child without spinning.
+            if signalled { usleep(50_000) } else { try? await Task.sleep(nanoseconds: 50_000_000) }
         }
         // WIFEXITED / WEXITSTATUS spelled out: the macros are not imported into Swift.
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

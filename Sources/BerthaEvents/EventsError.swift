@@ -16,6 +16,8 @@ public enum EventsError: BerthaError, Equatable {
     case stepFailed(step: String, exitCode: Int32, log: String)
     /// A step succeeded but left no usable result (missing candidate file, unreadable JSON).
     case stepOutput(step: String, reason: String)
+    /// A run ended failed (`events retry` in the foreground).
+    case runFailed(id: String, reason: String, log: String)
     /// The receiver did not answer.
     case unreachable(url: String, reason: String)
 
@@ -28,6 +30,7 @@ public enum EventsError: BerthaError, Equatable {
         case .spawn(let executable, let reason): "cannot start step command \(executable): \(reason)"
         case .stepFailed(let step, let code, _): "step \(step) failed with exit code \(code)"
         case .stepOutput(let step, let reason): "step \(step): \(reason)"
+        case .runFailed(let id, let reason, _): "run \(id) failed: \(reason)"
         case .unreachable(_, let reason): "bertha events is not reachable: \(reason)"
         }
     }
@@ -36,6 +39,7 @@ public enum EventsError: BerthaError, Equatable {
         switch self {
         case .state(let path, _): path
         case .stepFailed(_, _, let log): log
+        case .runFailed(_, _, let log): log
         case .unreachable(let url, _): url
         case .spawn(let executable, _): executable
         default: nil

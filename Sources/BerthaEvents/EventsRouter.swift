@@ -97,7 +97,7 @@ private func readBody(_ request: Request) async throws -> Data {
     return Data(buffer.readableBytesView)
 }
 
-private func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+private func json<T: Encodable>(_ value: T, status: HTTPTypes.HTTPResponse.Status = .ok) -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
@@ -106,7 +106,7 @@ private func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -
 }
 
 private func failure(_ error: EventsError) -> Response {
-    let status: HTTPResponse.Status = switch error {
+    let status: HTTPTypes.HTTPResponse.Status = switch error {
     case .invalidPayload: .badRequest
     case .unknownRun: .notFound
     case .notRetryable: .conflict

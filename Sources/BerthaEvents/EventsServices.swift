@@ -41,7 +41,7 @@ public struct PollerService: Service {
                     // A store that is down for a while must not stop the receiver; the next poll retries.
                     logger.warning("bucket poll failed", metadata: ["error": "\(describeError(error).line)"])
                 }
-                try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                do { try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000)) } catch { return }
             }
         }
     }

@@ -133,7 +133,8 @@ public actor PipelineRunner {
 
     /// Runs a failed run's job again as a new run that records `retryOf`.
     public func retry(_ id: String) throws(EventsError) -> Run {
-        let old = try active[id] ?? store.load(id)
+        let old: Run
+        if let live = active[id] { old = live } else { old = try store.load(id) }
         guard old.state == .failed else { throw .notRetryable(id: id, state: old.state.rawValue) }
         return try create(old.job, alerts: old.alerts, retryOf: id)
     }
@@ -214,7 +215,7 @@ public actor PipelineRunner {
         }
         store.appendLog(id, "started")
         for step in pipeline {
-            if case .register("champion") = step, run.gate != "passed" {
+            if case .register(alias: "champion") = step, run.gate != "passed" {
                 store.appendLog(id, "promote skipped: the gate verdict is \(run.gate ?? "missing")")
                 continue
             }

@@ -34,7 +34,7 @@ public struct RunStore: Sendable {
         let url = recordURL(run.id)
         let data: Data
         do { data = try Self.encoder.encode(run) } catch { throw .state(path: url.path, reason: "\(error)") }
-        do { try AtomicFile.write(data, to: url) } catch { throw .state(path: url.path, reason: error.message) }
+        do throws(FileError) { try AtomicFile.write(data, to: url) } catch { throw .state(path: url.path, reason: error.message) }
     }
 
     /// One run's record.

@@ -21,7 +21,7 @@ public enum RunSummary {
     static func duration(_ run: Run) -> String {
         guard let start = run.startedAt else { return "-" }
         let seconds = (run.finishedAt ?? Date()).timeIntervalSince(start)
-        return seconds < 60 ? String(format: "%.1fs", seconds) : String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
+        return seconds < 60 ? String(format: "%.1fs", seconds) : "\(Int(seconds) / 60)m" + String(format: "%02ld", Int(seconds) % 60) + "s"
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

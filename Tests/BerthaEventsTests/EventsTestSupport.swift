@@ -8,7 +8,7 @@ import Glibc
 
 /// A runner whose steps run `Tests/Fixtures/events/fake-bertha.sh` (same arguments as `bertha`),
 /// with its state and the fake's records in one temporary directory.
-struct FakePipeline {
+struct FakePipeline: Sendable {
     let dir: TemporaryDirectory
     let runner: PipelineRunner
     let store: RunStore

@@ -119,7 +119,8 @@ struct PipelineRunnerTests {
         defer { fake.dir.remove() }
         let (first, followUp, decisions) = try await withRunner(fake.runner) {
             let first = try await fake.runner.submit(alert())
-            #expect(try await eventually { fake.lines("retrains").contains("begin") })
+            let began = try await eventually { fake.lines("retrains").contains("begin") }
+            #expect(began)
             let repeated = try await fake.runner.submit(alert())
             let second = try await fake.runner.submit(alert(startsAt: "2026-11-29T06:05:00Z"))
             let third = try await fake.runner.submit(alert(version: "2"))
@@ -170,7 +171,8 @@ struct PipelineRunnerTests {
         // First process: a retraining starts, then the process stops.
         let interrupted = try await withRunner(fake.runner) {
             let decision = try await fake.runner.submit(alert())
-            #expect(try await eventually { fake.lines("retrains").contains("begin") })
+            let began = try await eventually { fake.lines("retrains").contains("begin") }
+            #expect(began)
             return try #require(decision.runID)
         }
         // A queued run a crashed process left behind, and a run it left "running".
@@ -183,7 +185,8 @@ struct PipelineRunnerTests {
 
         let restarted = try FakePipeline(environment: ["FAKE_RETRAIN_SECONDS": "0.1", "FAKE_INGEST_SECONDS": "0.1"], reuse: fake.dir)
         let (afterCancel, requeued, crashed, retried) = try await withRunner(restarted.runner) {
-            #expect(try await eventually { try restarted.store.load("20261129-000000-ingest-0001").state == .succeeded })
+            let requeuedRan = try await eventually { try restarted.store.load("20261129-000000-ingest-0001").state == .succeeded }
+            #expect(requeuedRan)
             let retry = try await restarted.runner.retry(interrupted)
             return (try restarted.store.load(interrupted), try restarted.store.load("20261129-000000-ingest-0001"),
                     try restarted.store.load("20261129-000000-ingest-0002"), try await restarted.runner.waitUntilFinished(retry.id))

@@ -81,9 +81,11 @@ struct WebhookTests {
             #expect(try await send("GET", url.appendingPathComponent("runs/nope")).0 == 404)
 
             try FileManager.default.removeItem(at: fake.dir.path("fail-ingest"))
-            let retried = try #require(try await EventsClient(host: "127.0.0.1", port: url.port!).retry(runID))
+            let remote = try await EventsClient(host: "127.0.0.1", port: url.port!).retry(runID)
+            let retried = try #require(remote)
             #expect(retried.retryOf == runID)
-            #expect(try await fake.runner.waitUntilFinished(retried.id).state == .succeeded)
+            let retriedState = try await fake.runner.waitUntilFinished(retried.id).state
+            #expect(retriedState == .succeeded)
             await #expect(throws: EventsError.notRetryable(id: retried.id, state: "not failed")) {
                 _ = try await EventsClient(host: "127.0.0.1", port: url.port!).retry(retried.id)
             }

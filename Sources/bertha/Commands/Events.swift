@@ -121,7 +121,9 @@ struct Events: AsyncParsableCommand {
                 }
             }
             if global.json { try printRunsJSON([retried]) } else { print(RunSummary.line(retried)) }
-            if retried.state == .failed { throw ExitCode(1) }
+            if retried.state == .failed {
+                throw EventsError.runFailed(id: retried.id, reason: retried.error ?? "unknown", log: retried.logPath)
+            }
         }
     }
 }
