@@ -32,7 +32,7 @@ public struct PollerService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let events = try await poller.poll(into: runner)

@@ -68,7 +68,7 @@ public actor PipelineRunner {
     public func recover() throws(EventsError) {
         guard !recovered else { return }
         recovered = true
-        for run in try store.recover() {
+        for run in try store.recover(skipping: Set(active.keys)) {
             active[run.id] = run
             store.appendLog(run.id, "re-queued after a restart of bertha events")
         }

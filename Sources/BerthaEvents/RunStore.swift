@@ -61,9 +61,10 @@ public struct RunStore: Sendable {
 
     /// Marks runs a previous process left `running` as failed (their child died with it) and
     /// returns the runs that were still queued, to be started again.
-    public func recover(now: Date = Date()) throws(EventsError) -> [Run] {
+    /// - Parameter skipping: runs of the calling process, which are not left over.
+    public func recover(skipping: Set<String> = [], now: Date = Date()) throws(EventsError) -> [Run] {
         var queued: [Run] = []
-        for var run in try loadAll() {
+        for var run in try loadAll() where !skipping.contains(run.id) {
             switch run.state {
             case .running:
                 run.state = .failed
@@ -119,7 +120,7 @@ public struct RunStore: Sendable {
             handle.write(data)
             try? handle.close()
         } else {
-            FileManager.default.createFile(atPath: url.path, contents: data)
+            _ = FileManager.default.createFile(atPath: url.path, contents: data)
         }
     }
 

@@ -17,7 +17,6 @@ extension Bench: AsyncRunnable {}
 extension Run: AsyncRunnable {}
 extension Tokenize: AsyncRunnable {}
 extension Inspect: AsyncRunnable {}
-extension Events: AsyncRunnable {}
 extension Events.Listen: AsyncRunnable {}
 extension Events.Runs: AsyncRunnable {}
 extension Events.Retry: AsyncRunnable {}

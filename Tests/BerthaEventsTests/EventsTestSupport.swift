@@ -29,7 +29,7 @@ struct FakePipeline: Sendable {
         ((try? String(contentsOf: dir.path(name), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func touch(_ name: String) { FileManager.default.createFile(atPath: dir.path(name).path, contents: Data()) }
+    func touch(_ name: String) { _ = FileManager.default.createFile(atPath: dir.path(name).path, contents: Data()) }
 }
 
 /// Runs `body` while `runner.run()` runs in the background; cancels the runner afterwards.

@@ -105,13 +105,13 @@ struct Events: AsyncParsableCommand {
 
         func run() async throws {
             let config = try global.loadConfig().config
-            let retried: Run
+            let retried: BerthaEvents.Run
             if let remote = try await EventsClient(host: config.events.host, port: config.events.port).retry(runID) {
                 retried = remote
             } else {
                 let logger = Logger(label: "bertha.events")
                 let runner = makeRunner(config, global: global, logger: logger)
-                retried = try await withThrowingTaskGroup(of: Run?.self) { group in
+                retried = try await withThrowingTaskGroup(of: BerthaEvents.Run?.self) { group in
                     group.addTask { try await runner.run(); return nil }
                     try await runner.recover()
                     let created = try await runner.retry(runID)
@@ -141,7 +141,7 @@ private func makeRunner(_ config: BerthaConfig, global: GlobalOptions, logger: L
                           maxParallelIngest: config.events.maxParallelIngest, logger: logger)
 }
 
-private func printRunsJSON(_ runs: [Run]) throws {
+private func printRunsJSON(_ runs: [BerthaEvents.Run]) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
