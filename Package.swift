@@ -86,7 +86,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaEvents", dependencies: [
-            "BerthaCore", "BerthaIngest", "BerthaFineTune", "BerthaMLflow", "BerthaObjectStore",
+            "BerthaCore", "BerthaText", "BerthaIngest", "BerthaFineTune", "BerthaMLflow", "BerthaObjectStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
 
         // MARK: CLI
@@ -123,6 +125,11 @@ let package = Package(
         ],
                     swiftSettings: swiftSettings),
         .testTarget(name: "BerthaFineTuneTests", dependencies: ["BerthaFineTune", "BerthaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthaEventsTests", dependencies: [
+            "BerthaEvents", "BerthaTestSupport", "BerthaObjectStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaCLITests", dependencies: ["BerthaTestSupport"], swiftSettings: swiftSettings),
     ]
 )

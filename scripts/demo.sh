@@ -3,23 +3,42 @@
 #   1. starts MLflow, S3 (SeaweedFS), Prometheus with bertha's generated alert rules scraping the
 #      server, and Alertmanager with bertha's generated config;
 #   2. registers SmolLM2 in MLflow as smollm2@champion (when `bertha register` is built);
-#   3. serves SmolLM2 with `bertha serve` on 127.0.0.1:8080;
-#   4. asks it a question, rates the answer, and shows the feedback counter in Prometheus.
+#   3. serves it with `bertha serve --model models:/smollm2@champion --rag` on 127.0.0.1:8080 (the
+#      local GGUF file without RAG while the registry resolver or RAG is not built);
+#   4. runs `bertha events` on 127.0.0.1:9400: Alertmanager posts retrain alerts there, SeaweedFS
+#      posts bucket changes there, and it runs ingest / retrain → register → promote;
+#   5. uploads examples/docs/ to the bucket (each upload becomes an ingest run: `bertha events runs`);
+#   6. asks a question, rates the answer, shows the feedback counter in Prometheus, prints the URLs.
 # Everything runs on 127.0.0.1; state and logs go to .services/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${BERTHA_SERVICES_DIR:-$PWD/.services}
 PORT=${BERTHA_DEMO_PORT:-8080}
+EVENTS_PORT=${BERTHA_DEMO_EVENTS_PORT:-9400}
+S3_PORT=${BERTHA_S3_PORT:-8333}
+BUCKET=${BERTHA_DEMO_BUCKET:-bertha-docs}
+# bertha's own configuration for every command the demo starts: the services below, demo state.
+export BERTHA_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" BERTHA_S3_BUCKET="$BUCKET"
+export BERTHA_S3_ACCESS_KEY=${BERTHA_TEST_S3_ACCESS_KEY:-bertha-test}
+export BERTHA_S3_SECRET_KEY=${BERTHA_TEST_S3_SECRET_KEY:-bertha-test-secret-key}
+export BERTHA_MLFLOW_TRACKING_URI="http://127.0.0.1:${BERTHA_MLFLOW_PORT:-5000}"
+export BERTHA_EVENTS_PORT="$EVENTS_PORT" BERTHA_EVENTS_STATE_DIR="$DIR/demo/events"
 BERTHA=${BERTHA:-.build/debug/bertha}
 MODEL=models/SmolLM2-135M-Instruct.Q4_1.gguf
 
 stop() {
-  if [ -f "$DIR/serve.pid" ]; then
-    kill "$(cat "$DIR/serve.pid")" 2>/dev/null || true
-    rm -f "$DIR/serve.pid"
-    echo "demo: bertha serve stopped"
-  fi
+  for name in events serve; do
+    if [ -f "$DIR/$name.pid" ]; then
+      kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true
+      rm -f "$DIR/$name.pid"
+      echo "demo: bertha $name stopped"
+    fi
+  done
   bash scripts/services.sh stop
+}
+
+started() { # name -> 0 when the demo's process of that name is alive
+  [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null
 }
 if [ "${1:-}" = stop ]; then stop; exit 0; fi
 
@@ -29,7 +48,8 @@ if [ "${1:-}" = stop ]; then stop; exit 0; fi
 mkdir -p "$DIR/demo"
 # Prometheus: bertha's rules, scraping bertha serve every 5 s, alerting through Alertmanager.
 "$BERTHA" alert-rules --set alerts.evaluation_interval=5s -o "$DIR/demo/bertha-rules.yaml"
-"$BERTHA" alert-rules --format alertmanager -o "$DIR/demo/alertmanager.yml"
+"$BERTHA" alert-rules --format alertmanager --set alerts.webhook_url="http://127.0.0.1:$EVENTS_PORT/alertmanager" \
+  -o "$DIR/demo/alertmanager.yml"
 cat > "$DIR/demo/prometheus.yml" <<YAML
 global: {scrape_interval: 5s, evaluation_interval: 5s}
 rule_files: ["$DIR/demo/bertha-rules.yaml"]
@@ -40,24 +60,66 @@ scrape_configs:
     static_configs: [{targets: ["127.0.0.1:$PORT"]}]
 YAML
 BERTHA_PROMETHEUS_CONFIG="$DIR/demo/prometheus.yml" BERTHA_ALERTMANAGER_CONFIG="$DIR/demo/alertmanager.yml" \
+  BERTHA_S3_WEBHOOK_URL="http://127.0.0.1:$EVENTS_PORT/seaweedfs" \
   bash scripts/services.sh start mlflow s3 prometheus alertmanager
 
+registered=no
 register_probe=$("$BERTHA" register 2>&1 || true)
 if grep -q "is not built yet" <<< "$register_probe"; then
   echo "demo: skipping MLflow registration (bertha register is not built yet)"
 else
-  "$BERTHA" register "$MODEL" --name smollm2 --alias champion --tracking-uri "http://127.0.0.1:${BERTHA_MLFLOW_PORT:-5000}"
+  "$BERTHA" register "$MODEL" --name smollm2 --alias champion --tracking-uri "http://127.0.0.1:${BERTHA_MLFLOW_PORT:-5000}" && registered=yes
 fi
 
-if [ -f "$DIR/serve.pid" ] && kill -0 "$(cat "$DIR/serve.pid")" 2>/dev/null; then
-  echo "demo: bertha serve already running"
+# bertha events: the receiver Alertmanager and SeaweedFS post to, and the local pipeline runner.
+if started events; then
+  echo "demo: bertha events already running"
 else
-  setsid "$BERTHA" serve --model "$MODEL" --port "$PORT" --set server.feedback_log="$DIR/demo/feedback.jsonl" \
+  setsid "$BERTHA" events --host 127.0.0.1 --port "$EVENTS_PORT" > "$DIR/events.log" 2>&1 < /dev/null &
+  echo $! > "$DIR/events.pid"
+  for _ in $(seq 1 30); do curl -sf "http://127.0.0.1:$EVENTS_PORT/health" >/dev/null && break; sleep 1; done
+  curl -sf "http://127.0.0.1:$EVENTS_PORT/health" >/dev/null || { echo "demo: bertha events did not start:"; tail "$DIR/events.log"; exit 1; }
+fi
+
+start_serve() { # serve arguments... -> 0 once /health answers
+  setsid "$BERTHA" serve --port "$PORT" --set server.feedback_log="$DIR/demo/feedback.jsonl" "$@" \
     > "$DIR/serve.log" 2>&1 < /dev/null &
   echo $! > "$DIR/serve.pid"
-  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 1; done
-  curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { echo "demo: bertha serve did not start:"; tail "$DIR/serve.log"; exit 1; }
+  for _ in $(seq 1 60); do
+    curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return 0
+    started serve || return 1
+    sleep 1
+  done
+  return 1
+}
+if started serve; then
+  echo "demo: bertha serve already running"
+else
+  served=no
+  if [ "$registered" = yes ]; then
+    # The registry alias with RAG: what the closed loop swaps when a retrained model is promoted.
+    if start_serve --model models:/smollm2@champion --rag || start_serve --model models:/smollm2@champion; then
+      served=yes
+    else
+      echo "demo: serving models:/smollm2@champion failed ($(tail -n 1 "$DIR/serve.log")); serving the file"
+    fi
+  fi
+  if [ "$served" = no ]; then
+    start_serve --model "$MODEL" --rag || start_serve --model "$MODEL" \
+      || { echo "demo: bertha serve did not start:"; tail "$DIR/serve.log"; exit 1; }
+  fi
 fi
+
+# Upload the example documents: SeaweedFS tells bertha events, which ingests each one.
+s3() { curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$BERTHA_S3_ACCESS_KEY:$BERTHA_S3_SECRET_KEY" "$@"; }
+s3 -X PUT "http://127.0.0.1:$S3_PORT/$BUCKET" >/dev/null 2>&1 || true
+for file in examples/docs/*; do
+  s3 -T "$file" "http://127.0.0.1:$S3_PORT/$BUCKET/docs/$(basename "$file")" >/dev/null
+  echo "demo: uploaded $file to s3://$BUCKET/docs/"
+done
+sleep 2
+echo "demo: runs so far (bertha events runs):"
+"$BERTHA" events runs | sed 's/^/  /'
 
 echo
 echo "demo: asking SmolLM2 a question through the OpenAI API"
@@ -81,7 +143,9 @@ done
 echo "demo: Prometheus sees sum(bertha_feedback_total) = ${votes:-nothing yet}"
 cat <<EOF
 
+  Chat           http://127.0.0.1:$PORT/
   OpenAI API     http://127.0.0.1:$PORT/v1   (try: curl http://127.0.0.1:$PORT/v1/models)
+  Events         http://127.0.0.1:$EVENTS_PORT/runs   (or: $BERTHA events runs; state in $DIR/demo/events)
   Metrics        http://127.0.0.1:$PORT/metrics
   Prometheus     http://127.0.0.1:${BERTHA_PROMETHEUS_PORT:-9090}/alerts
   Alertmanager   http://127.0.0.1:${BERTHA_ALERTMANAGER_PORT:-9093}

@@ -9,6 +9,7 @@
 # Usage: scripts/services.sh start|stop|restart|status [SERVICE...]   (default: all)
 # State, data and logs live in $BERTHA_SERVICES_DIR (default .services/). Ports and credentials
 # can be moved with the variables below, so a second, isolated set can run beside the first.
+# BERTHA_S3_WEBHOOK_URL=http://127.0.0.1:9400/seaweedfs makes SeaweedFS post bucket changes there.
 # `start` waits until each service answers its readiness probe and fails loudly if it doesn't;
 # `status` exits non-zero unless every named service is ready.
 set -euo pipefail
@@ -28,6 +29,8 @@ PROMETHEUS_PORT=${BERTHA_PROMETHEUS_PORT:-9090}
 ALERTMANAGER_PORT=${BERTHA_ALERTMANAGER_PORT:-9093}
 PROMETHEUS_CONFIG=${BERTHA_PROMETHEUS_CONFIG:-}
 ALERTMANAGER_CONFIG=${BERTHA_ALERTMANAGER_CONFIG:-}
+# When set, SeaweedFS's filer posts every change to this URL (bertha events' /seaweedfs endpoint).
+S3_WEBHOOK_URL=${BERTHA_S3_WEBHOOK_URL:-}
 TIMEOUT=${BERTHA_SERVICES_TIMEOUT:-120}
 ALL=(mlflow s3 milvus prometheus alertmanager)
 
@@ -82,6 +85,11 @@ start_one() {
   "actions":["Admin","Read","Write","List","Tagging"]}]}
 JSON
       # weed reads notification.toml from its working directory; `bertha events` tests add one.
+      if [ -n "$S3_WEBHOOK_URL" ]; then
+        printf '[notification.webhook]\nenabled = true\nendpoint = "%s"\n' "$S3_WEBHOOK_URL" > "$DIR/s3/notification.toml"
+      else
+        rm -f "$DIR/s3/notification.toml"
+      fi
       (cd "$DIR/s3" && launch s3 "$VENV/bin/weed" mini -dir="$DIR/s3/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
         -master.telemetry=false -admin.ui=false -webdav=false -s3.config="$DIR/s3/identities.json" \
         -s3.port="$S3_PORT" -master.port="$WEED_BASE" -volume.port="$((WEED_BASE + 1))" \

@@ -18,7 +18,9 @@ extension BenchServe: AsyncRunnable {}
 extension Run: AsyncRunnable {}
 extension Tokenize: AsyncRunnable {}
 extension Inspect: AsyncRunnable {}
-extension Events: AsyncRunnable {}
+extension Events.Listen: AsyncRunnable {}
+extension Events.Runs: AsyncRunnable {}
+extension Events.Retry: AsyncRunnable {}
 extension Version: AsyncRunnable {}
 extension ConfigCommand.Print: AsyncRunnable {}
 extension ConfigCommand.Example: AsyncRunnable {}

@@ -7,6 +7,9 @@ public struct EventsSection: ConfigSection {
     public var port = 9400
     public var stateDir = "data/events"
     public var pollInterval = 0.0
+    public var prefix = ""
+    public var command = ""
+    public var maxParallelIngest = 1
 
     public init() {}
 
@@ -16,5 +19,9 @@ public struct EventsSection: ConfigSection {
         .init("state_dir", \.stateDir, help: "run history, logs and state"),
         .init("poll_interval", \.pollInterval, help: "seconds between bucket polls for stores without notifications; 0 disables",
               validate: Check.range(0.0...86_400.0)),
+        .init("prefix", \.prefix, help: "only objects under this key prefix of s3.bucket are ingested (notifications and polling)"),
+        .init("command", \.command, help: "executable run for each pipeline step with bertha's arguments; empty means this bertha binary"),
+        .init("max_parallel_ingest", \.maxParallelIngest, help: "ingest runs of different objects that may run at once",
+              validate: Check.range(1...64)),
     ]
 }

@@ -1,1 +1,0 @@
-// BerthaEvents: see Package.swift for this module's place in the graph.
