@@ -66,7 +66,10 @@ struct RegisterCommandTests {
             ["serve", "--model", "models:/smollm2@champion", "--port", "0", "--ctx", "256", "--threads", "2",
              "--set", "server.feedback_log=\(dir.path("feedback.jsonl").path)"], environment: env)
         let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
-        let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/v1/models")))
+        // The listener comes up before the model: wait for /health before asking what is served.
+        let base = try #require(URL(string: "http://127.0.0.1:\(port)"))
+        _ = try await waitUntilHealthy(base)
+        let (data, _) = try await URLSession.shared.data(from: base.appendingPathComponent("v1/models"))
         struct Models: Decodable {
             struct Entry: Decodable { var id, version, sha256: String }
             var data: [Entry]
