@@ -11,18 +11,21 @@ import Testing
 struct MLflowIntegrationTests {
     @Test("SmolLM2 registered twice is one version; params and metrics via runs/get; models:/smollm2@champion resolves to a verified cached file; the mlflow Python client reads back the same")
     func smollm2EndToEnd() async throws {
+        // A name of its own: other suites register the same file as "smollm2", and registering a
+        // known sha256 returns their version, whose run carries their metrics, not these.
+        let name = MLflowTestSupport.unique("smollm2")
         let model = try TestEnvironment.model("SmolLM2-135M-Instruct.Q4_1.gguf")
         let client = try MLflowTestSupport.client()
         let registrar = ModelRegistrar(client: client, defaultExperiment: "bertha-tests")
         let started = Date()
-        let first = try await registrar.register(file: model, name: "smollm2", alias: "champion",
+        let first = try await registrar.register(file: model, name: name, alias: "champion",
                                                  params: ["dataset": "feedback-2026-11"], metrics: ["eval_loss": 1.875, "win_rate": 0.625],
                                                  tags: ["stage": "test"])
         let firstSeconds = Date().timeIntervalSince(started)
-        let again = try await registrar.register(file: model, name: "smollm2", alias: "champion")
+        let again = try await registrar.register(file: model, name: name, alias: "champion")
         #expect(again.version == first.version)
         #expect(again.reused)
-        #expect(again.uri == "models:/smollm2/\(first.version)")
+        #expect(again.uri == "models:/\(name)/\(first.version)")
         #expect(first.sha256 == (try SHA256Hex.ofFile(at: model.path)))
         print("register SmolLM2 (98 MB) first call \(String(format: "%.1f", firstSeconds)) s (reused=\(first.reused))")
 
@@ -47,18 +50,18 @@ struct MLflowIntegrationTests {
         let cache = try TemporaryDirectory("bertha-cache")
         defer { cache.remove() }
         let resolver = ModelResolver(client: client, cacheDirectory: cache.url)
-        let resolved = try await resolver.resolve("models:/smollm2@champion")
+        let resolved = try await resolver.resolve("models:/\(name)@champion")
         #expect(resolved.version == first.version)
         #expect(resolved.alias == "champion")
-        #expect(resolved.name == "smollm2")
+        #expect(resolved.name == name)
         #expect(resolved.runID == first.runID)
         #expect(!resolved.cached)
         #expect(resolved.path == cache.path(first.sha256).path)
         #expect(try SHA256Hex.ofFile(at: resolved.path) == first.sha256)
-        let reused = try await resolver.resolve("models:/smollm2/\(first.version)")
+        let reused = try await resolver.resolve("models:/\(name)/\(first.version)")
         #expect(reused.cached)
         #expect(reused.path == resolved.path)
-        #expect(try await resolver.currentVersion(name: "smollm2", alias: "champion")?.version == first.version)
+        #expect(try await resolver.currentVersion(name: name, alias: "champion")?.version == first.version)
 
         // The reference client sees exactly what bertha wrote.
         let script = """
@@ -66,14 +69,14 @@ struct MLflowIntegrationTests {
             from mlflow import MlflowClient
             mlflow.set_tracking_uri(sys.argv[1])
             c = MlflowClient()
-            mv = c.get_model_version_by_alias("smollm2", "champion")
+            mv = c.get_model_version_by_alias(sys.argv[2], "champion")
             run = c.get_run(mv.run_id)
-            rm = c.get_registered_model("smollm2")
+            rm = c.get_registered_model(sys.argv[2])
             print(json.dumps({"name": rm.name, "version": mv.version, "aliases": sorted(mv.aliases), "source": mv.source,
                               "status": mv.status, "tags": mv.tags, "params": run.data.params, "metrics": run.data.metrics,
                               "run_status": run.info.status}))
             """
-        let output = try runPython(script, arguments: [TestServices.mlflowURL])
+        let output = try runPython(script, arguments: [TestServices.mlflowURL, name])
         struct Seen: Decodable {
             var name, version, source, status, run_status: String
             var aliases: [String]
@@ -81,7 +84,7 @@ struct MLflowIntegrationTests {
             var metrics: [String: Double]
         }
         let seen = try JSONDecoder().decode(Seen.self, from: Data(output.utf8))
-        #expect(seen.name == "smollm2")
+        #expect(seen.name == name)
         #expect(seen.version == first.version)
         #expect(seen.aliases.contains("champion"))
         #expect(seen.source == first.source)
