@@ -13,14 +13,18 @@ public struct CommandStepRunner: StepRunner {
     public var modelName: String
     /// Curated datasets for retraining (`retrain.data`), passed as `--data`.
     public var data: [String]
+    /// The feedback log `bertha serve` writes (`server.feedback_log`), passed as `--feedback` when it
+    /// exists: rated answers are what the retraining learns from.
+    public var feedbackLog: String?
     public var environment: [String: String]
 
     public init(executable: String, configArguments: [String] = [], modelName: String, data: [String] = [],
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                feedbackLog: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.executable = executable
         self.configArguments = configArguments
         self.modelName = modelName
         self.data = data
+        self.feedbackLog = feedbackLog
         self.environment = environment
     }
 
@@ -31,13 +35,18 @@ public struct CommandStepRunner: StepRunner {
         case .ingest, .delete:
             return ["ingest", "--event", eventFile(context).path, "--json"] + configArguments
         case .retrain(let trigger):
-            return ["retrain", "--base", "models:/\(modelName)@champion"] + data.flatMap { ["--data", $0] }
+            let feedback = feedbackLog.flatMap { FileManager.default.fileExists(atPath: $0) ? ["--feedback", $0] : nil } ?? []
+            return ["retrain", "--base", "models:/\(modelName)@champion"] + data.flatMap { ["--data", $0] } + feedback
                 + ["--trigger", trigger, "--json"] + configArguments
                 + ["--set", "retrain.output_dir=\(context.outputDirectory.path)"]
         case .evaluate:
             return ["inspect", candidate] + configArguments
         case .register(let alias):
-            return ["register", candidate, "--name", modelName, "--alias", alias, "--json"] + configArguments
+            // The version joins the retrain's MLflow run (params, metric history, report), as the
+            // bertha-retrain WorkflowTemplate's register step does.
+            let runID = Self.mlflowRunID(in: context.outputDirectory.appendingPathComponent("report.json"))
+            return ["register", candidate, "--name", modelName, "--alias", alias, "--json"]
+                + (runID.map { ["--run-id", $0] } ?? []) + configArguments
         }
     }
 
@@ -83,6 +92,14 @@ public struct CommandStepRunner: StepRunner {
             break
         }
         return outcome
+    }
+
+    /// `mlflowRunID` of retrain's report.json, when the retrain was tracked in MLflow.
+    static func mlflowRunID(in report: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: report.path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let runID = object["mlflowRunID"] as? String, !runID.isEmpty else { return nil }
+        return runID
     }
 
     static func readOutput(_ url: URL) -> String? {

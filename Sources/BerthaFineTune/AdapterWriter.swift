@@ -1,5 +1,6 @@
 import BerthaGGUF
 import BerthaInference
+import BerthaMLflow
 
 /// Writes trained LoRA parameters as a llama.cpp LoRA adapter GGUF.
 ///
@@ -9,13 +10,19 @@ import BerthaInference
 /// with [rank, out], F32. llama.cpp scales the branch by alpha / rank, as bertha does.
 public enum AdapterWriter {
     /// The adapter as GGUF metadata and tensors.
-    public static func writer(_ parameters: LoRAParameters, architecture: String, baseName: String? = nil) throws(GGUFError) -> GGUFWriter {
+    /// - Parameters:
+    ///   - baseURI, baseSHA256: the model trained on (`bertha.base.uri`, `bertha.base.sha256`), so a
+    ///     registered adapter version can be served without naming its base.
+    public static func writer(_ parameters: LoRAParameters, architecture: String, baseName: String? = nil,
+                              baseURI: String? = nil, baseSHA256: String? = nil) throws(GGUFError) -> GGUFWriter {
         var w = GGUFWriter()
         w.metadata["general.architecture"] = .string(architecture)
         w.metadata["general.type"] = .string("adapter")
         if let baseName { w.metadata["general.name"] = .string("\(baseName) LoRA") }
         w.metadata["adapter.type"] = .string("lora")
         w.metadata["adapter.lora.alpha"] = .float32(parameters.configuration.alpha)
+        if let baseURI { w.metadata[AdapterBase.uriKey] = .string(baseURI) }
+        if let baseSHA256 { w.metadata[AdapterBase.sha256Key] = .string(baseSHA256) }
         let r = parameters.configuration.rank
         for slot in parameters.slots {
             let name = slot.target.tensorName(layer: slot.layer)
@@ -28,9 +35,11 @@ public enum AdapterWriter {
     }
 
     /// Writes the adapter to `path` atomically.
-    public static func write(_ parameters: LoRAParameters, architecture: String, baseName: String? = nil, to path: String) throws(FineTuneError) {
+    public static func write(_ parameters: LoRAParameters, architecture: String, baseName: String? = nil,
+                             baseURI: String? = nil, baseSHA256: String? = nil, to path: String) throws(FineTuneError) {
         do {
-            try writer(parameters, architecture: architecture, baseName: baseName).write(to: path)
+            try writer(parameters, architecture: architecture, baseName: baseName, baseURI: baseURI, baseSHA256: baseSHA256)
+                .write(to: path)
         } catch {
             throw .cannotWrite(path: path, reason: error.description)
         }

@@ -8,6 +8,9 @@ import Foundation
 public struct RetrainRequest: Sendable {
     /// The base model GGUF (already resolved to a local file).
     public var basePath: String
+    /// An immutable reference to the base (`models:/NAME/VERSION`, or its path), written into the
+    /// adapter so the registered adapter can be served on its own.
+    public var baseReference: String?
     /// Curated chat JSONL files.
     public var data: [String] = []
     /// Feedback logs written by `bertha serve`.
@@ -60,6 +63,8 @@ public struct RetrainReport: Sendable, Codable {
     public var tokensPerSecond: Double
     public var peakRSSBytes: Int?
     public var runID: String?
+    /// MLflow's run id when the run was tracked there.
+    public var mlflowRunID: String?
     public var registeredVersion: String?
     public var promoted: Bool
     public var lossCurve: [Double]
@@ -76,6 +81,19 @@ public enum RetrainPipeline {
     /// - Throws: `FineTuneError`, or the model's / tracker's errors.
     public static func run(_ request: RetrainRequest, tracker: any TrainingTracker, publisher: (any ModelPublisher)?,
                            onStep: @Sendable (StepReport, Int) -> Void = { _, _ in }) async throws -> RetrainReport {
+        do {
+            let report = try await runTracked(request, tracker: tracker, publisher: publisher, onStep: onStep)
+            try await tracker.finish(succeeded: true)
+            return report
+        } catch {
+            // The run must not stay RUNNING in MLflow when training, evaluation or upload failed.
+            try? await tracker.finish(succeeded: false)
+            throw error
+        }
+    }
+
+    private static func runTracked(_ request: RetrainRequest, tracker: any TrainingTracker, publisher: (any ModelPublisher)?,
+                                   onStep: @Sendable (StepReport, Int) -> Void) async throws -> RetrainReport {
         let out = URL(fileURLWithPath: request.outputDir)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let file = try GGUFFile(path: request.basePath)
@@ -128,7 +146,7 @@ public enum RetrainPipeline {
         }
 
         try await tracker.logParams([
-            "base_model": request.basePath, "base_sha256": baseHash, "data_sha256": dataHash,
+            "base_model": request.baseReference ?? request.basePath, "base_sha256": baseHash, "data_sha256": dataHash,
             "lora_rank": String(request.lora.rank), "lora_alpha": String(request.lora.alpha),
             "lora_targets": request.lora.targets.map(\.rawValue).joined(separator: ","),
             "learning_rate": String(options.learningRate), "steps": String(options.steps), "batch": String(options.batch),
@@ -184,7 +202,9 @@ public enum RetrainPipeline {
         // outputs
         let adapterPath = out.appendingPathComponent("model.gguf").path
         try AdapterWriter.write(parameters, architecture: weights.configuration.architecture,
-                                baseName: file.metadata.string("general.name"), to: adapterPath)
+                                baseName: file.metadata.string("general.name"),
+                                baseURI: request.baseReference ?? URL(fileURLWithPath: request.basePath).standardizedFileURL.path,
+                                baseSHA256: baseHash, to: adapterPath)
         let gatePath = out.appendingPathComponent("gate").path
         try AtomicFile.write(decision.verdict + "\n", to: URL(fileURLWithPath: gatePath))
         var report = RetrainReport(
@@ -192,13 +212,21 @@ public enum RetrainPipeline {
             trainRows: trainRows.count, trainableParameters: parameters.count, steps: options.steps, resumedFrom: resumedFrom,
             finalTrainLoss: lastLoss, base: base, tuned: tuned, canaryBase: canaryBase, canaryTuned: canaryTuned,
             decision: decision, trainingSeconds: seconds, tokensPerSecond: seconds > 0 ? Double(tokens) / seconds : 0,
-            peakRSSBytes: peakRSS(), runID: tracker.runID, registeredVersion: nil, promoted: false, lossCurve: curve)
+            peakRSSBytes: peakRSS(), runID: tracker.runID, mlflowRunID: tracker.mlflowRunID, registeredVersion: nil,
+            promoted: false, lossCurve: curve)
         let reportPath = out.appendingPathComponent("report.json").path
         let markdownPath = out.appendingPathComponent("report.md").path
+        let chartPath = out.appendingPathComponent("loss.png").path
         try writeReports(report, json: reportPath, markdown: markdownPath)
+        do {
+            try AtomicFile.write(LossCurveChart.png(curve), to: URL(fileURLWithPath: chartPath))
+        } catch {
+            throw FineTuneError.cannotWrite(path: chartPath, reason: error.message)
+        }
         try await tracker.logArtifact(path: adapterPath, directory: "adapter")
         try await tracker.logArtifact(path: reportPath, directory: nil)
         try await tracker.logArtifact(path: markdownPath, directory: nil)
+        try await tracker.logArtifact(path: chartPath, directory: nil)
 
         if let name = request.registerName, let publisher {
             let version = try await publisher.registerAdapter(
@@ -212,7 +240,6 @@ public enum RetrainPipeline {
             }
             try writeReports(report, json: reportPath, markdown: markdownPath)
         }
-        try await tracker.finish(succeeded: true)
         return report
     }
 
@@ -231,6 +258,7 @@ public enum RetrainPipeline {
         }
         md += String(format: "\n%d examples (%d held out), %d steps, %.0f s, %.1f tokens/s\n",
                      report.trainExamples, report.evalExamples, report.steps, report.trainingSeconds, report.tokensPerSecond)
+        md += "\n![training loss](loss.png)\n"
         md += "\nTrain loss by step: " + report.lossCurve.map { String(format: "%.3f", $0) }.joined(separator: " ") + "\n"
         try AtomicFile.write(md, to: URL(fileURLWithPath: markdown))
     }

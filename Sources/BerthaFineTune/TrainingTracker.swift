@@ -14,6 +14,12 @@ public protocol TrainingTracker: Sendable {
     func finish(succeeded: Bool) async throws
     /// The run's id (MLflow's run id, or the local file's path), for the report.
     var runID: String { get }
+    /// MLflow's run id when the run is tracked there (a later `bertha register --run-id` attaches to it).
+    var mlflowRunID: String? { get }
+}
+
+extension TrainingTracker {
+    public var mlflowRunID: String? { nil }
 }
 
 /// Registers a trained adapter as a model version and moves aliases: MLflow's model registry in

@@ -21,6 +21,9 @@ public struct GGUFFacts: Sendable, Equatable, Codable {
     /// For adapters: `adapter.type` (lora) and `adapter.lora.alpha`.
     public var adapterType: String?
     public var loraAlpha: Double?
+    /// For adapters bertha trained: the base model they were trained on (`bertha.base.uri`, `.sha256`).
+    public var baseURI: String?
+    public var baseSHA256: String?
 
     /// Reads and validates `path`, and hashes it.
     public init(path: String) throws(MLflowError) {
@@ -43,6 +46,8 @@ public struct GGUFFacts: Sendable, Equatable, Codable {
         fileSize = file.fileSize
         adapterType = metadata.string("adapter.type")
         loraAlpha = metadata.float("adapter.lora.alpha")
+        baseURI = metadata.string(AdapterBase.uriKey)
+        baseSHA256 = metadata.string(AdapterBase.sha256Key)
         do throws(FileError) {
             sha256 = try SHA256Hex.ofFile(at: path)
         } catch {
@@ -60,6 +65,8 @@ public struct GGUFFacts: Sendable, Equatable, Codable {
         ]
         out.append(("gguf.adapter_type", adapterType))
         out.append(("gguf.lora_alpha", loraAlpha.map { String($0) }))
+        out.append(("gguf.base_uri", baseURI))
+        out.append(("gguf.base_sha256", baseSHA256))
         return out.compactMap { key, value in value.map { KeyValue(key: key, value: $0) } }
     }
 

@@ -40,6 +40,8 @@ public struct ModelRegistrar: Sendable {
     public static let fileTag = "bertha.file"
     /// The version tag saying `model` or `adapter`.
     public static let kindTag = "bertha.type"
+    /// The version tag naming an adapter's base model (from the adapter's `bertha.base.uri`).
+    public static let baseTag = "bertha.base"
     private let logger = Logger(label: "bertha.register")
     private let progress: ProgressReporter?
 
@@ -131,6 +133,7 @@ public struct ModelRegistrar: Sendable {
         versionTags[Self.sha256Tag] = facts.sha256
         versionTags[Self.fileTag] = fileName
         versionTags[Self.kindTag] = facts.kind
+        if let base = facts.baseURI { versionTags[Self.baseTag] = base }
         let created = try await client.createModelVersion(name: name, source: source, runID: runID, tags: versionTags)
         let ready = try await client.waitUntilReady(name: name, version: created.version)
         if let alias { try await client.setAlias(name: name, alias: alias, version: ready.version) }

@@ -61,6 +61,8 @@ public actor EmbeddedVectorStore: VectorStore {
     private var rowsByDocument: [String: Set<Int>] = [:]
     private var liveCount = 0
     private var index: HNSWIndex?
+    /// manifest.json's identity when the committed state was loaded (readers reload when it changes).
+    private var loadedStamp: String?
     /// Set after a simulated crash: the in-memory state no longer matches disk, so the store refuses work.
     private var poisoned = false
     private var failurePoint: FailurePoint?
@@ -206,6 +208,8 @@ public actor EmbeddedVectorStore: VectorStore {
 
     private func loadOnce() throws(VectorStoreError) {
         resetMemory()
+        // Taken before reading: a commit racing the read makes the next check load again.
+        loadedStamp = Self.manifestStamp(manifestURL)
         guard FileManager.default.fileExists(atPath: manifestURL.path) else {
             manifest = EmbeddedManifest()
             return
@@ -284,6 +288,24 @@ public actor EmbeddedVectorStore: VectorStore {
     private func checkUsable() throws(VectorStoreError) {
         if poisoned { throw .io(path: directory.path, reason: "an earlier commit failed; reopen the store") }
         if closed { throw .io(path: directory.path, reason: "the store was closed") }
+        if isReadOnly { try refreshIfCommitted() }
+    }
+
+    /// A reader (the server answering with RAG) follows the writer (`bertha ingest` in another
+    /// process): every commit renames a new manifest into place, so a changed inode, size or
+    /// modification time of manifest.json means new committed state. One stat per call.
+    private func refreshIfCommitted() throws(VectorStoreError) {
+        let stamp = Self.manifestStamp(manifestURL)
+        guard stamp != loadedStamp else { return }
+        try loadCommittedState()
+    }
+
+    static func manifestStamp(_ url: URL) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
+        let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+        let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(inode)|\(size)|\(modified)"
     }
 
     private func checkWritable() throws(VectorStoreError) {

@@ -1,3 +1,4 @@
+import BerthaCore
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -20,7 +21,7 @@ public struct URLSessionTransport: MilvusTransport {
     }
 
     public func send(_ request: URLRequest) async throws -> (status: Int, body: Data) {
-        let (data, response) = try await session.data(for: request)
+        let (data, response) = try await session.cancellableData(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 }

@@ -38,9 +38,13 @@ struct ClosedLoopTests {
         let name = "loop-\(UInt32.random(in: 0...UInt32.max))"
         let bucket = "bertha-loop-\(UInt32.random(in: 0...UInt32.max))"
         let servePort = freePort(), eventsPort = freePort(), promPort = freePort(), amPort = freePort()
-        let curated = dir.path("curated.jsonl")
-        try #"{"messages":[{"role":"user","content":"What does Bertha carry?"},{"role":"assistant","content":"Bertha carries at most 84 passengers."}]}"#
-            .appending("\n").write(to: curated, atomically: true, encoding: .utf8)
+        // Curated facts the base model cannot know, evaluated on paraphrases of them: the gate passes
+        // only if the adapter really learned something from them.
+        let curated = dir.path("curated.jsonl"), heldOut = dir.path("held-out.jsonl")
+        for (fixture, file) in [("facts.jsonl", curated), ("paraphrases-chat.jsonl", heldOut)] {
+            let text = try String(contentsOf: try TestEnvironment.fixture("retrain/\(fixture)"), encoding: .utf8)
+            try (text.split(separator: "\n").prefix(6).joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        }
         // One configuration for every bertha process; short windows so the loop fits in minutes.
         let config = dir.path("bertha.yaml")
         try """
@@ -49,7 +53,8 @@ struct ClosedLoopTests {
         embeddings: {model: \(TestEnvironment.repoRoot.appendingPathComponent("models/all-MiniLM-L6-v2").path)}
         s3: {bucket: \(bucket)}
         mlflow: {tracking_uri: "\(TestServices.mlflowURL)", model_name: \(name)}
-        retrain: {data: ["\(curated.path)"], steps: 4, batch: 2, ctx: 64, output_dir: \(dir.path("retrain").path)}
+        retrain: {data: ["\(curated.path)"], eval_data: "\(heldOut.path)", steps: 6, batch: 2, ctx: 96, learning_rate: 0.005,
+                  rank: 4, alpha: 8, output_dir: \(dir.path("retrain").path)}
         alerts: {feedback_window: 1m, feedback_min_votes: 6, feedback_down_ratio: 0.5, for: 0s, evaluation_interval: 1s,
                  group_wait: 0s, group_interval: 1s, retrain_repeat_interval: 1h,
                  webhook_url: "http://127.0.0.1:\(eventsPort)/alertmanager"}

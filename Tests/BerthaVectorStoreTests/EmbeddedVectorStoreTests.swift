@@ -167,6 +167,29 @@ struct EmbeddedVectorStoreTests {
         #expect(try await next.count() == 1)
     }
 
+    @Test("a reader opened before the writer's commits sees each commit: added, replaced, deleted")
+    func readerFollowsWriter() async throws {
+        let dir = try TemporaryDirectory("vs-follow")
+        defer { dir.remove() }
+        let writer = try await EmbeddedVectorStore(directory: dir.url)
+        let reader = try await EmbeddedVectorStore(directory: dir.url, readOnly: true)
+        #expect(try await reader.count() == 0)
+        try await writer.replaceDocument("docs/a.md", contentHash: "h1", records: [
+            VectorRecord(id: "a#0", documentID: "docs/a.md", text: "ferry", vector: [1, 0, 0]),
+            VectorRecord(id: "a#1", documentID: "docs/a.md", text: "bell", vector: [0, 1, 0]),
+        ])
+        #expect(try await reader.count() == 2)
+        #expect(try await reader.search([1, 0, 0], k: 1).first?.record.text == "ferry")
+        #expect(try await reader.documentHash("docs/a.md") == "h1")
+        try await writer.replaceDocument("docs/a.md", contentHash: "h2", records: [
+            VectorRecord(id: "a#0", documentID: "docs/a.md", text: "boat", vector: [1, 0, 0]),
+        ])
+        #expect(try await reader.search([1, 0, 0], k: 5).map(\.record.text) == ["boat"])
+        try await writer.deleteDocument("docs/a.md")
+        #expect(try await reader.count() == 0)
+        #expect(try await reader.documentIDs(withPrefix: "docs/").isEmpty)
+    }
+
     @Test("a crash at any point of a commit reopens to the last committed state", arguments: [
         EmbeddedVectorStore.FailurePoint.afterSegment, .beforeManifestRename,
     ])

@@ -52,7 +52,8 @@ public final class HTTPClient: Sendable {
     public func download(_ request: HTTPRequest, to destination: URL) async throws(HTTPError) -> HTTPResponse {
         let response = try await withRetries(request) { urlRequest throws(HTTPError) -> (HTTPURLResponse, URL) in
             do {
-                let (location, response) = try await self.session.download(for: urlRequest)
+                let (location, response) = try await self.session.cancellableDownload(
+                    for: urlRequest, into: destination.deletingLastPathComponent())
                 guard let http = response as? HTTPURLResponse else {
                     throw HTTPError.invalidResponse(url: Self.redacted(request.url), reason: "not an HTTP response")
                 }
@@ -154,13 +155,13 @@ public final class HTTPClient: Sendable {
         do {
             let result: (Data, URLResponse)
             switch request.body {
-            case .none: result = try await session.data(for: urlRequest)
-            case .data(let data): result = try await session.upload(for: urlRequest, from: data)
+            case .none: result = try await session.cancellableData(for: urlRequest)
+            case .data(let data): result = try await session.cancellableData(for: urlRequest, body: .data(data))
             case .file(let file):
                 guard FileManager.default.isReadableFile(atPath: file.path) else {
                     throw HTTPError.invalidRequest(url: Self.redacted(request.url), reason: "cannot read \(file.path)")
                 }
-                result = try await session.upload(for: urlRequest, fromFile: file)
+                result = try await session.cancellableData(for: urlRequest, body: .file(file))
             }
             guard let http = result.1 as? HTTPURLResponse else {
                 throw HTTPError.invalidResponse(url: Self.redacted(request.url), reason: "not an HTTP response")

@@ -27,7 +27,8 @@ public struct EngineModelLoader: Sendable {
             Thread.detachNewThread {
                 continuation.resume(with: Result {
                     try LoadedModel(path: ref.path, contextLength: settings.contextLength, threads: settings.threads,
-                                    batchSize: settings.batchSize, kvType: settings.kvType, sequences: settings.slots)
+                                    batchSize: settings.batchSize, kvType: settings.kvType, sequences: settings.slots,
+                                    lora: ref.adapterPath)
                 })
             }
         }

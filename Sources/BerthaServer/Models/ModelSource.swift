@@ -9,14 +9,17 @@ public struct ModelRef: Sendable, Equatable, Codable {
     public var name: String
     /// Registry version, or "local" for a plain file.
     public var version: String
-    /// sha256 of the file.
+    /// sha256 of the file the reference named (the adapter when there is one).
     public var sha256: String
+    /// A LoRA adapter GGUF applied on top of `path` (a registered adapter version, or `--lora`).
+    public var adapterPath: String?
 
-    public init(path: String, name: String, version: String, sha256: String) {
+    public init(path: String, name: String, version: String, sha256: String, adapterPath: String? = nil) {
         self.path = path
         self.name = name
         self.version = version
         self.sha256 = sha256
+        self.adapterPath = adapterPath
     }
 }
 
@@ -37,12 +40,21 @@ public protocol ModelSource: Sendable {
 /// version; the file's device, inode, size and modification time are the cheap version token.
 public struct LocalFileModelSource: ModelSource {
     public let path: String
+    /// A LoRA adapter applied on top (`serve --lora`); it is part of the version token.
+    public let adapter: String?
 
-    public init(path: String) {
+    public init(path: String, adapter: String? = nil) {
         self.path = path
+        self.adapter = adapter
     }
 
     public func currentVersion() async throws -> String {
+        let model = try Self.identity(path)
+        guard let adapter else { return model }
+        return model + "+" + (try Self.identity(adapter))
+    }
+
+    static func identity(_ path: String) throws -> String {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         let attributes: [FileAttributeKey: Any]
         do {
@@ -60,8 +72,14 @@ public struct LocalFileModelSource: ModelSource {
     public func resolve() async throws -> ModelRef {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath()
         guard FileManager.default.fileExists(atPath: resolved.path) else { throw FileError.notFound(path: path) }
-        let sha256 = try SHA256Hex.ofFile(at: resolved.path)
+        var adapterPath: String?
+        if let adapter {
+            let resolvedAdapter = URL(fileURLWithPath: adapter).resolvingSymlinksInPath()
+            guard FileManager.default.fileExists(atPath: resolvedAdapter.path) else { throw FileError.notFound(path: adapter) }
+            adapterPath = resolvedAdapter.path
+        }
+        let sha256 = try SHA256Hex.ofFile(at: adapterPath ?? resolved.path)
         return ModelRef(path: resolved.path, name: resolved.deletingPathExtension().lastPathComponent,
-                        version: "local", sha256: sha256)
+                        version: "local", sha256: sha256, adapterPath: adapterPath)
     }
 }

@@ -24,10 +24,13 @@ public struct RegistryModelSource: ModelSource {
         return reference
     }
 
+    /// The version's file; a registered LoRA adapter comes with the base model it names, and is
+    /// served on top of it under the adapter's name and version.
     public func resolve() async throws -> ModelRef {
-        let resolved = try await resolver.resolve(reference)
-        let stem = URL(fileURLWithPath: resolved.path).deletingPathExtension().lastPathComponent
-        return ModelRef(path: resolved.path, name: resolved.name ?? stem, version: resolved.version ?? "local",
-                        sha256: resolved.sha256)
+        let servable = try await resolver.resolveServable(reference)
+        let named = servable.named
+        let stem = URL(fileURLWithPath: named.path).deletingPathExtension().lastPathComponent
+        return ModelRef(path: servable.model.path, name: named.name ?? stem, version: named.version ?? "local",
+                        sha256: named.sha256, adapterPath: servable.adapter?.path)
     }
 }

@@ -136,7 +136,8 @@ private func makeRunner(_ config: BerthaConfig, global: GlobalOptions, logger: L
     if let file = global.configFile { configArguments += ["--config", file] }
     configArguments += global.assignments.flatMap { ["--set", $0] }
     let steps = CommandStepRunner(executable: executable, configArguments: configArguments,
-                                  modelName: config.mlflow.modelName, data: config.retrain.data)
+                                  modelName: config.mlflow.modelName, data: config.retrain.data,
+                                  feedbackLog: config.server.feedbackLog.isEmpty ? nil : config.server.feedbackLog)
     return PipelineRunner(store: RunStore(stateDir: config.events.stateDir), steps: steps,
                           maxParallelIngest: config.events.maxParallelIngest, logger: logger)
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthaCore
 import BerthaFineTune
 import BerthaInference
+import BerthaMLflow
 import Foundation
 
 struct Retrain: AsyncParsableCommand {
@@ -9,13 +10,16 @@ struct Retrain: AsyncParsableCommand {
         commandName: "retrain",
         abstract: "Fine-tune a LoRA adapter on CPU from feedback and curated chat data, evaluate it against the base, gate, track.",
         discussion: """
-            Writes model.gguf (the adapter, llama.cpp's LoRA format), gate (passed/failed), report.json, report.md, \
-            tracking.json and checkpoint.gguf into retrain.output_dir.
+            Writes model.gguf (the adapter, llama.cpp's LoRA format, naming its base model), gate (passed/failed), \
+            report.json, report.md, loss.png and checkpoint.gguf into retrain.output_dir. With a models:/ base or \
+            --register NAME the run is tracked in MLflow (params, per-step metrics, artifacts), otherwise in \
+            tracking.json. --register NAME registers the adapter as a version of NAME with alias challenger and \
+            moves champion to it when the gate passes.
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Base model GGUF (default: model.path).")
+    @Option(help: "Base model: a GGUF path, models:/NAME@ALIAS, models:/NAME/VERSION, runs:/…, s3://… (default: model.path).")
     var base: String?
 
     @Option(help: "Curated chat JSONL ({\"messages\":[…]}), repeatable (retrain.data).")
@@ -27,7 +31,7 @@ struct Retrain: AsyncParsableCommand {
     @Option(help: "Review JSONL {\"completion_id\",\"completion\"}: corrected answers that turn 👎 feedback into examples.")
     var review: String?
 
-    @Option(name: .customLong("eval-data"), help: "A fixed held-out chat JSONL instead of --eval-split.")
+    @Option(name: .customLong("eval-data"), help: "A fixed held-out chat JSONL instead of --eval-split (retrain.eval_data).")
     var evalData: String?
 
     @Option(help: "Canary prompts JSONL {\"prompt\",\"expect\":[keywords]} scored before and after.")
@@ -104,6 +108,7 @@ struct Retrain: AsyncParsableCommand {
         flags.add("retrain.batch", batch, flag: "--batch")
         flags.add("retrain.ctx", ctx, flag: "--ctx")
         flags.add("retrain.eval_split", evalSplit, flag: "--eval-split")
+        flags.add("retrain.eval_data", evalData, flag: "--eval-data")
         flags.add("retrain.seed", seed, flag: "--seed")
         flags.add("retrain.min_improvement", minImprovement, flag: "--min-improvement")
         flags.add("retrain.max_canary_regression", maxCanaryRegression, flag: "--max-canary-regression")
@@ -111,9 +116,24 @@ struct Retrain: AsyncParsableCommand {
         flags.add("model.threads", threads, flag: "--threads")
         let config = try global.loadConfig(flags).config
         let r = config.retrain
-        let basePath = base ?? config.model.path
-        if basePath.hasPrefix("models:/") || basePath.hasPrefix("runs:/") || basePath.hasPrefix("s3://") {
-            throw FineTuneError.invalidOption(name: "--base", value: "\(basePath): registry and S3 URIs need the MLflow resolver (not wired into retrain yet); pass a GGUF path")
+        let baseArgument = base ?? config.model.path
+        // A registry or S3 base is fetched into the verified cache; a registered adapter brings its
+        // base model, and the new adapter is trained on that base (adapters do not stack).
+        var basePath = baseArgument
+        var baseReference = URL(fileURLWithPath: baseArgument).standardizedFileURL.path
+        let remote = ModelURI.isRemote(baseArgument)
+        if remote {
+            let servable = try await ModelResolver(config: config).resolveServable(baseArgument)
+            basePath = servable.model.path
+            if let name = servable.model.name, let version = servable.model.version {
+                baseReference = "models:/\(name)/\(version)"
+            } else {
+                baseReference = servable.model.uri
+            }
+            if let adapter = servable.adapter, !global.quiet {
+                let named = "\(adapter.name ?? "?")/\(adapter.version ?? "?")"
+                FileHandle.standardError.write(Data("retrain: \(baseArgument) is an adapter (\(named)); training a new adapter on its base \(baseReference)\n".utf8))
+            }
         }
         guard r.dropout == 0 else {
             throw FineTuneError.invalidOption(name: "retrain.dropout", value: "\(r.dropout): LoRA dropout is not implemented; use 0")
@@ -126,10 +146,11 @@ struct Retrain: AsyncParsableCommand {
             loraTargets.append(t)
         }
         var request = RetrainRequest(basePath: basePath, outputDir: r.outputDir)
+        request.baseReference = baseReference
         request.data = r.data
         request.feedback = feedback
         request.review = review
-        request.evalData = evalData
+        request.evalData = r.evalData.isEmpty ? nil : r.evalData
         request.canary = canary
         request.lora = LoRAConfiguration(rank: r.rank, alpha: Float(r.alpha), targets: loraTargets)
         request.options.steps = r.steps
@@ -145,13 +166,22 @@ struct Retrain: AsyncParsableCommand {
         request.threads = config.model.threads
         request.registerName = register
         request.trigger = trigger
-        if register != nil {
-            throw FineTuneError.invalidOption(name: "--register", value: "the MLflow registrar is not wired into retrain yet; run bertha register on model.gguf")
+        // MLflow tracks the run when the model lives in the registry (a models:/ base, or --register);
+        // a plain local experiment is tracked in tracking.json beside the adapter.
+        let tracker: any TrainingTracker
+        var publisher: (any ModelPublisher)?
+        if remote || register != nil {
+            let client = try MLflowClient(config: config)
+            tracker = try await MLflowTrainingTracker(client: client, experiment: config.mlflow.experiment,
+                                                      runName: "retrain-\(register ?? config.mlflow.modelName)",
+                                                      tags: ["bertha.trigger": trigger, "bertha.base": baseReference])
+            if register != nil { publisher = MLflowModelPublisher(client: client, experiment: config.mlflow.experiment) }
+        } else {
+            tracker = LocalJSONTracker(path: URL(fileURLWithPath: r.outputDir).appendingPathComponent("tracking.json").path)
         }
-        let tracker = LocalJSONTracker(path: URL(fileURLWithPath: r.outputDir).appendingPathComponent("tracking.json").path)
         let style = global.style
         let progress = LockedBox<ProgressReporter?>(nil)
-        let report = try await RetrainPipeline.run(request, tracker: tracker, publisher: nil) { step, total in
+        let report = try await RetrainPipeline.run(request, tracker: tracker, publisher: publisher) { step, total in
             let bar = progress.withValue { box in
                 if box == nil { box = ProgressReporter("retrain", total: Double(total), unit: "steps", style: style) }
                 return box!

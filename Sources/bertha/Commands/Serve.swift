@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "GGUF model file, or models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN/path, s3://bucket/key (model.path).")
     var model: String?
 
+    @Option(help: "LoRA adapter GGUF (llama.cpp's format, e.g. from bertha retrain) applied on top of a local --model (model.lora).")
+    var lora: String?
+
     @Option(help: "Address to listen on (server.host).")
     var host: String?
 
@@ -65,6 +68,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var flags = FlagOverrides()
         flags.add("model.path", model, flag: "--model")
+        flags.add("model.lora", lora, flag: "--lora")
         flags.add("server.host", host, flag: "--host")
         flags.add("server.port", port, flag: "--port")
         flags.add("model.ctx", ctx, flag: "--ctx")
@@ -84,11 +88,17 @@ struct Serve: AsyncParsableCommand {
         // source is asked again on /admin/reload and, for a registry alias, on every watch tick.
         let path = config.model.path
         let source: any ModelSource
+        let adapter = config.model.lora.isEmpty ? nil : config.model.lora
         if ModelURI.isRemote(path) {
+            // A registered adapter version brings its base; an extra --lora would stack a second one.
+            if adapter != nil {
+                throw ValidationError("--lora applies to a local --model file; register the adapter and serve models:/NAME@ALIAS instead")
+            }
             source = RegistryModelSource(reference: path, resolver: try ModelResolver(config: config))
         } else {
             guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-            source = LocalFileModelSource(path: path)
+            if let adapter, !FileManager.default.fileExists(atPath: adapter) { throw FileError.notFound(path: adapter) }
+            source = LocalFileModelSource(path: path, adapter: adapter)
         }
         // Registry aliases move; a local file changes only when an operator asks (/admin/reload).
         let watchInterval: Double? = path.hasPrefix("models:/") ? config.server.watchInterval : nil

@@ -13,6 +13,7 @@ public struct RetrainSection: ConfigSection {
     public var batch = 4
     public var ctx = 256
     public var evalSplit = 0.1
+    public var evalData = ""
     public var seed = 42
     public var minImprovement = 0.0
     public var maxCanaryRegression = 0.0
@@ -31,6 +32,7 @@ public struct RetrainSection: ConfigSection {
         .init("batch", \.batch, help: "sequences per step", validate: Check.range(1...4096)),
         .init("ctx", \.ctx, help: "training sequence length in tokens", validate: Check.range(8...131_072)),
         .init("eval_split", \.evalSplit, help: "share of examples held out for evaluation", validate: Check.range(0.0...0.9)),
+        .init("eval_data", \.evalData, help: "a fixed held-out chat JSONL; empty holds out eval_split of the data"),
         .init("seed", \.seed, help: "seed for the split, initialisation and dropout"),
         .init("min_improvement", \.minImprovement,
               help: "relative eval-loss improvement a run needs to be promoted", validate: Check.range(-1.0...1.0)),
