@@ -23,6 +23,8 @@ export BERTHA_S3_ACCESS_KEY=${BERTHA_TEST_S3_ACCESS_KEY:-bertha-test}
 export BERTHA_S3_SECRET_KEY=${BERTHA_TEST_S3_SECRET_KEY:-bertha-test-secret-key}
 export BERTHA_MLFLOW_TRACKING_URI="http://127.0.0.1:${BERTHA_MLFLOW_PORT:-5000}"
 export BERTHA_EVENTS_PORT="$EVENTS_PORT" BERTHA_EVENTS_STATE_DIR="$DIR/demo/events"
+# serve appends rated answers here; the retraining that bertha events starts learns from them.
+export BERTHA_SERVER_FEEDBACK_LOG="$DIR/demo/feedback.jsonl"
 BERTHA=${BERTHA:-.build/debug/bertha}
 MODEL=models/SmolLM2-135M-Instruct.Q4_1.gguf
 
@@ -63,13 +65,7 @@ BERTHA_PROMETHEUS_CONFIG="$DIR/demo/prometheus.yml" BERTHA_ALERTMANAGER_CONFIG="
   BERTHA_S3_WEBHOOK_URL="http://127.0.0.1:$EVENTS_PORT/seaweedfs" \
   bash scripts/services.sh start mlflow s3 prometheus alertmanager
 
-registered=no
-register_probe=$("$BERTHA" register 2>&1 || true)
-if grep -q "is not built yet" <<< "$register_probe"; then
-  echo "demo: skipping MLflow registration (bertha register is not built yet)"
-else
-  "$BERTHA" register "$MODEL" --name smollm2 --alias champion --tracking-uri "http://127.0.0.1:${BERTHA_MLFLOW_PORT:-5000}" && registered=yes
-fi
+"$BERTHA" register "$MODEL" --name smollm2 --alias champion --tracking-uri "http://127.0.0.1:${BERTHA_MLFLOW_PORT:-5000}"
 
 # bertha events: the receiver Alertmanager and SeaweedFS post to, and the local pipeline runner.
 if started events; then
@@ -82,7 +78,7 @@ else
 fi
 
 start_serve() { # serve arguments... -> 0 once /health answers
-  setsid "$BERTHA" serve --port "$PORT" --set server.feedback_log="$DIR/demo/feedback.jsonl" "$@" \
+  setsid "$BERTHA" serve --port "$PORT" "$@" \
     > "$DIR/serve.log" 2>&1 < /dev/null &
   echo $! > "$DIR/serve.pid"
   for _ in $(seq 1 60); do
@@ -95,19 +91,9 @@ start_serve() { # serve arguments... -> 0 once /health answers
 if started serve; then
   echo "demo: bertha serve already running"
 else
-  served=no
-  if [ "$registered" = yes ]; then
-    # The registry alias with RAG: what the closed loop swaps when a retrained model is promoted.
-    if start_serve --model models:/smollm2@champion --rag || start_serve --model models:/smollm2@champion; then
-      served=yes
-    else
-      echo "demo: serving models:/smollm2@champion failed ($(tail -n 1 "$DIR/serve.log")); serving the file"
-    fi
-  fi
-  if [ "$served" = no ]; then
-    start_serve --model "$MODEL" --rag || start_serve --model "$MODEL" \
-      || { echo "demo: bertha serve did not start:"; tail "$DIR/serve.log"; exit 1; }
-  fi
+  # The registry alias with RAG: what the closed loop swaps when a retrained model is promoted.
+  start_serve --model models:/smollm2@champion --rag \
+    || { echo "demo: bertha serve did not start:"; tail "$DIR/serve.log"; exit 1; }
 fi
 
 # Upload the example documents: SeaweedFS tells bertha events, which ingests each one.
@@ -117,19 +103,25 @@ for file in examples/docs/*; do
   s3 -T "$file" "http://127.0.0.1:$S3_PORT/$BUCKET/docs/$(basename "$file")" >/dev/null
   echo "demo: uploaded $file to s3://$BUCKET/docs/"
 done
-sleep 2
+# The uploads reach bertha events as bucket notifications; wait until their ingest runs are done.
+for _ in $(seq 1 60); do
+  pending=$("$BERTHA" events runs --json | python3 -c 'import json,sys; print(sum(r["state"] in ("queued","running") for r in json.load(sys.stdin)))')
+  [ "$pending" = 0 ] && break; sleep 1
+done
 echo "demo: runs so far (bertha events runs):"
 "$BERTHA" events runs | sed 's/^/  /'
 
 echo
-echo "demo: asking SmolLM2 a question through the OpenAI API"
+echo "demo: asking SmolLM2 about an uploaded document through the OpenAI API (RAG)"
 answer=$(curl -sf "http://127.0.0.1:$PORT/v1/chat/completions" -H 'Content-Type: application/json' \
-  -d '{"messages":[{"role":"user","content":"Give me three tips for writing clear documentation."}],"max_tokens":96,"temperature":0.7,"seed":7}')
+  -d '{"messages":[{"role":"user","content":"Who is the captain of the ferry Bertha, and how many passengers does she carry?"}],"max_tokens":64,"temperature":0}')
 python3 - "$answer" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
 t = r["timings"]
 print(r["choices"][0]["message"]["content"])
+for s in r.get("sources", []):
+    print("  [%d] %s (score %.2f)" % (s["index"], s["uri"], s["score"]))
 print("\n(%d prompt tokens, %d generated at %.0f tokens/s)" % (t["prompt_n"], t["predicted_n"], t["predicted_per_second"]))
 PY
 id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$answer")
