@@ -33,6 +33,15 @@ struct CLITests {
         }
     }
 
+    @Test("the README's configuration table is exactly `bertha config reference` (every key, env var and default)")
+    func readmeDocumentsEveryKey() throws {
+        let result = try bertha(["config", "reference"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let readme = try String(contentsOf: TestEnvironment.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(result.stdout.split(separator: "\n").count > 100)
+        #expect(readme.contains(result.stdout), "README.md's table is stale: regenerate it with `bertha config reference`")
+    }
+
     @Test("environment and --set flow into config print, secrets masked")
     func configPrintLayers() throws {
         let result = try bertha(["config", "print", "--origins", "--set", "server.port=9001"],
