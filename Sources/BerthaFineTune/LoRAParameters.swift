@@ -64,10 +64,10 @@ public final class LoRAParameters: @unchecked Sendable {
         self.index = index
         values = [Float](repeating: 0, count: offset)
         gradients = [Float](repeating: 0, count: offset)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         for slot in slots {
             let bound = 1 / Float(slot.cols).squareRoot()
-            for i in 0..<(r * slot.cols) { values[slot.aOffset + i] = (rng.nextUnit() * 2 - 1) * bound }
+            for i in 0..<(r * slot.cols) { values[slot.aOffset + i] = (rng.unit() * 2 - 1) * bound }
         }
     }
 
@@ -87,20 +87,4 @@ public final class LoRAParameters: @unchecked Sendable {
         }
         return LoRAAdapter(alpha: configuration.alpha, configuration: model, matrices: matrices, source: "<training>")
     }
-}
-
-/// SplitMix64: a small seeded generator whose sequence never changes between releases, so a seed
-/// reproduces a run (initialisation, shuffles, the split).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }

@@ -123,7 +123,7 @@ public enum RetrainPipeline {
         }
         guard !train.isEmpty else { throw FineTuneError.noExamples("the datasets and feedback logs hold no usable conversation") }
         let encoder = ExampleEncoder(tokenizer: tokenizer, template: template)
-        var order = SplitMix64(seed: options.seed)
+        var order = SeededRandom(seed: options.seed)
         let trainRows = SequencePacker.pack(train.shuffled(using: &order).map { encoder.encode($0, maxTokens: options.ctx) }, ctx: options.ctx)
             .filter { !$0.lossPositions.isEmpty }
         if let epochs = request.epochs {

@@ -85,7 +85,7 @@ public final class Trainer: @unchecked Sendable {
         (0..<options.batch).map { b in
             let g = step * options.batch + b
             let epoch = g / rows.count
-            var rng = SplitMix64(seed: options.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+            var rng = SeededRandom(seed: options.seed &+ UInt64(epoch) &* 0x9E37_79B9)
             let order = Array(rows.indices).shuffled(using: &rng)
             return rows[order[g % rows.count]]
         }

@@ -1,4 +1,5 @@
 import BerthaCore
+import BerthaInference
 import BerthaTokenizers
 import Foundation
 
@@ -128,7 +129,7 @@ public enum TrainingData {
     /// A deterministic split: the examples shuffled by `seed`, the first `ceil(share · n)` held
     /// out (at least one when `share > 0` and there are two or more examples).
     public static func split(_ examples: [TrainingExample], evalShare: Double, seed: UInt64) -> (train: [TrainingExample], eval: [TrainingExample]) {
-        var rng = SplitMix64(seed: seed ^ 0x5EED_5EED)
+        var rng = SeededRandom(seed: seed ^ 0x5EED_5EED)
         let shuffled = examples.shuffled(using: &rng)
         guard evalShare > 0, shuffled.count > 1 else { return (shuffled, []) }
         let held = min(shuffled.count - 1, max(1, Int((evalShare * Double(shuffled.count)).rounded(.up))))

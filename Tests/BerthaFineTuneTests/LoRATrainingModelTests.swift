@@ -14,9 +14,9 @@ struct LoRATrainingModelTests {
         let weights = try ModelWeights(file: try GGUFFile(path: path))
         let params = LoRAParameters(configuration: LoRAConfiguration(rank: 4, alpha: 8, targets: targets),
                                     model: weights.configuration, seed: 3)
-        var rng = SplitMix64(seed: 11)
+        var rng = SeededRandom(seed: 11)
         for slot in params.slots {
-            for i in 0..<(slot.rows * 4) { params.values[slot.bOffset + i] = (rng.nextUnit() * 2 - 1) * 0.2 }
+            for i in 0..<(slot.rows * 4) { params.values[slot.bOffset + i] = (rng.unit() * 2 - 1) * 0.2 }
         }
         return try LoRATrainingModel(weights: weights, parameters: params, maxTokens: 32, threads: 2)
     }

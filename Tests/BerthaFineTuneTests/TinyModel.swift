@@ -17,9 +17,9 @@ enum TinyModel {
         w.metadata["llama.attention.head_count_kv"] = .uint32(UInt32(kvHeads))
         w.metadata["llama.context_length"] = .uint32(128)
         w.metadata["llama.attention.layer_norm_rms_epsilon"] = .float32(1e-5)
-        var rng = SplitMix64(seed: seed)
-        func random(_ n: Int, _ s: Float) -> [Float] { (0..<n).map { _ in (rng.nextUnit() * 2 - 1) * s } }
-        func norm(_ n: Int) -> [Float] { (0..<n).map { _ in 1 + (rng.nextUnit() - 0.5) * 0.4 } }
+        var rng = SeededRandom(seed: seed)
+        func random(_ n: Int, _ s: Float) -> [Float] { (0..<n).map { _ in (rng.unit() * 2 - 1) * s } }
+        func norm(_ n: Int) -> [Float] { (0..<n).map { _ in 1 + (rng.unit() - 0.5) * 0.4 } }
         let hd = dim / heads
         try w.addTensor(name: "token_embd.weight", shape: [dim, vocab], values: random(dim * vocab, 1))
         try w.addTensor(name: "output_norm.weight", shape: [dim], values: norm(dim))
