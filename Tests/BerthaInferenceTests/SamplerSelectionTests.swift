@@ -1,4 +1,5 @@
 import BerthaInference
+import Foundation
 import Testing
 
 /// The sampler selects its top-k candidates with a heap instead of sorting the vocabulary. These
