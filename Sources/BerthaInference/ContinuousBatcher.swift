@@ -332,11 +332,12 @@ public final class ContinuousBatcher: @unchecked Sendable {
         run.timings.predictedN = run.generated.count
         run.timings.predictedMS = run.decodeStarted.map { Date().timeIntervalSince($0) * 1000 } ?? 0
         if run.decodeStarted == nil { run.timings.promptMS = Date().timeIntervalSince(run.started) * 1000 }
-        // A job cancelled mid-prompt leaves a partly evaluated cache: keep what was evaluated.
-        _ = run.onEvent(.finished(GenerationResult(promptIDs: run.job.prompt, generatedIDs: run.generated, text: run.text,
-                                                   finishReason: reason, timings: run.timings)))
+        // Counted before the event: a caller that reads the statistics after its stream ended must see it.
         condition.lock()
         stats.jobsCompleted += 1
         condition.unlock()
+        // A job cancelled mid-prompt leaves a partly evaluated cache: keep what was evaluated.
+        _ = run.onEvent(.finished(GenerationResult(promptIDs: run.job.prompt, generatedIDs: run.generated, text: run.text,
+                                                   finishReason: reason, timings: run.timings)))
     }
 }

@@ -80,7 +80,9 @@ struct BatchingTests {
     func cancellationFreesSlot() async throws {
         let backend = try Self.backend(slots: 1)
         defer { backend.shutdown() }
-        var long = GenerationRequest(prompt: "Write a long story about a dragon.")
+        // A counting prompt: SmolLM2 continues it far beyond 200 tokens (a bare instruction like
+        // "Write a story" ends at once with EOS and would never reach the cancellation).
+        var long = GenerationRequest(prompt: "1, 2, 3, 4, 5,")
         long.maxTokens = 200
         long.sampling = .greedy
         let events = try await backend.generate(long)
@@ -88,14 +90,18 @@ struct BatchingTests {
         let (started, signal) = AsyncStream<Void>.makeStream()
         let consumer = Task {
             var pieces = 0
+            // However the stream ends, the test must not wait for a signal that cannot come.
+            defer { signal.finish() }
             for try await event in events {
                 if case .text = event { pieces += 1 }
                 if pieces == 2 { signal.yield() }
             }
+            return pieces
         }
         for await _ in started { break }
         consumer.cancel()
-        _ = await consumer.result
+        let seen = try await consumer.value
+        #expect(seen >= 2, "the long generation ended before it could be cancelled")
         var next = GenerationRequest(prompt: "The capital of France is")
         next.maxTokens = 4
         next.sampling = .greedy
