@@ -4,27 +4,41 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Serves a `LoadedModel` over the `InferenceBackend` protocol.
+/// Serves a `LoadedModel` over the `InferenceBackend` protocol with continuous batching.
 ///
-/// Each of the `slots` keeps its own KV-cache sequence, so a follow-up turn of a conversation
-/// reuses its prompt prefix. Compute runs on one serial queue off Swift's cooperative pool:
-/// the kernels' worker pool takes one caller at a time, and a forward pass blocks for
-/// milliseconds. Slots therefore take turns per request (not yet batched per step: see README).
+/// The `slots` generations in flight are decoded together, one batched forward pass per step, by
+/// a `ContinuousBatcher` that owns the model's compute thread: a new request joins between steps
+/// (its prompt evaluated in chunks alongside the others' decode tokens), a finished or cancelled
+/// one leaves its slot, whose KV cache stays for prefix reuse by the next request. How many
+/// requests wait for a slot is bounded by the server's `Admission`, not here.
 public actor EngineBackend: InferenceBackend {
     private let loaded: LoadedModel
     private let served: ServedModel
-    private var freeSlots: [Generator]
-    private let compute = DispatchQueue(label: "bertha.engine.compute")
+    /// The scheduler; exposed so tests and metrics can read its step counters.
+    public nonisolated let batcher: ContinuousBatcher
 
     /// - Parameters:
     ///   - model: the loaded model; its transformer must have at least `slots` sequences.
     ///   - served: how the model is named and versioned in responses and metrics.
-    public init(model: LoadedModel, served: ServedModel, slots: Int) {
+    ///   - slots: generations decoded together.
+    ///   - promptChunk: most prompt tokens evaluated per step (bounds how long a joining prompt
+    ///     delays the others' next token).
+    public init(model: LoadedModel, served: ServedModel, slots: Int, promptChunk: Int = 128) {
         self.loaded = model
         self.served = served
-        let count = max(1, min(slots, model.transformer.cache.sequences))
-        self.freeSlots = (0..<count).map { Generator(transformer: model.transformer, tokenizer: model.tokenizer, sequence: $0) }
+        self.batcher = ContinuousBatcher(transformer: model.transformer, tokenizer: model.tokenizer,
+                                         slots: slots, promptChunk: promptChunk)
     }
+
+    /// Counters of the batching loop (forward passes, shared steps, most sequences in one pass).
+    public nonisolated var statistics: ContinuousBatcher.Statistics { batcher.statistics }
+
+    /// Stops the compute thread; queued and running generations end.
+    public nonisolated func shutdown() { batcher.shutdown() }
+
+    // The batcher's thread keeps the model (weights, KV caches) alive until told to stop; a backend
+    // swapped out by a reload is released once its last request finished, and so must its thread be.
+    deinit { batcher.shutdown() }
 
     public var model: ServedModel { served }
 
@@ -47,31 +61,23 @@ public actor EngineBackend: InferenceBackend {
         guard ids.count + maxTokens <= context, maxTokens > 0 else {
             throw ServerError.contextExceeded(promptTokens: ids.count, requested: max(maxTokens, 1), contextLength: context)
         }
-        guard let generator = freeSlots.popLast() else {
-            throw ServerError.queueFull(retryAfterSeconds: 1)
-        }
-        let stop = request.stop
-        let settings = request.sampling
-        let cancelled = Atomic<Bool>(false)
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
-        continuation.onTermination = { _ in cancelled.store(true, ordering: .relaxed) }
-        compute.async {
-            do {
-                let result = try generator.generate(prompt: ids, sampling: settings, maxTokens: maxTokens, stop: stop) { piece in
-                    continuation.yield(.text(piece, tokens: 1))
-                    return !cancelled.load(ordering: .relaxed)
-                }
-                continuation.yield(.finished(result.finishReason, result.timings, promptTokens: ids.count))
+        let promptTokens = ids.count
+        let job = ContinuousBatcher.Job(prompt: ids, sampling: request.sampling, maxTokens: maxTokens, stop: request.stop)
+        let ticket = batcher.submit(job) { event in
+            switch event {
+            case .piece(let text):
+                if case .terminated = continuation.yield(.text(text, tokens: 1)) { return false }
+                return true
+            case .finished(let result):
+                continuation.yield(.finished(result.finishReason, result.timings, promptTokens: promptTokens))
                 continuation.finish()
-            } catch {
+            case .failed(let error):
                 continuation.finish(throwing: error)
             }
-            Task { await self.returnSlot(generator) }
+            return true
         }
+        continuation.onTermination = { _ in ticket.cancel() }
         return stream
-    }
-
-    private func returnSlot(_ generator: Generator) {
-        freeSlots.append(generator)
     }
 }
