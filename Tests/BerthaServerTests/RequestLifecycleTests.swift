@@ -65,9 +65,13 @@ struct RequestLifecycleTests {
 
     @Test("a client that disconnects cancels its generation and frees the slot", arguments: [false, true])
     func disconnect(stream: Bool) async throws {
-        let slow = ScriptedBackend(delay: .milliseconds(200))
+        // A reply long enough (40 words, 8 s) that the generation cannot end on its own before
+        // the disconnect reaches the server: on a loaded machine the client's cancel can take a
+        // second to close the socket, and a 6-word reply used to finish first.
+        let reply = (1...40).map { "w\($0)" }.joined(separator: " ")
+        let slow = ScriptedBackend(reply: reply, delay: .milliseconds(200))
         try await withServer(slow, slots: 1, queue: 0) { url, _ in
-            try await abandon(url, "v1/chat/completions", #"{"messages":[{"role":"user","content":"q"}],"stream":\#(stream)}"#,
+            try await abandon(url, "v1/chat/completions", #"{"messages":[{"role":"user","content":"q"}],"max_tokens":40,"stream":\#(stream)}"#,
                               after: .milliseconds(300))
             #expect(slow.log.started == 1)
             let ok108 = try await eventually { slow.log.cancelled == 1 }
