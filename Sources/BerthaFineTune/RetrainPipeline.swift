@@ -207,6 +207,10 @@ public enum RetrainPipeline {
                                 baseSHA256: baseHash, to: adapterPath)
         let gatePath = out.appendingPathComponent("gate").path
         try AtomicFile.write(decision.verdict + "\n", to: URL(fileURLWithPath: gatePath))
+        // A plain file, like gate, so an Argo step can pass the run on as an output parameter.
+        if let runID = tracker.mlflowRunID {
+            try AtomicFile.write(runID, to: out.appendingPathComponent("mlflow_run_id"))
+        }
         var report = RetrainReport(
             adapterPath: adapterPath, gatePath: gatePath, trainExamples: train.count, evalExamples: eval.count,
             trainRows: trainRows.count, trainableParameters: parameters.count, steps: options.steps, resumedFrom: resumedFrom,

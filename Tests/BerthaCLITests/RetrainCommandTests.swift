@@ -61,6 +61,9 @@ struct RetrainCommandTests {
         #expect(report.decision.passed, "4 steps on the eval facts themselves lower the eval loss")
         #expect(report.promoted == report.decision.passed)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("loss.png").path))
+        // The run id as a plain file too: the Argo workflow passes it to register as an output parameter.
+        let runFile = try String(contentsOf: out.appendingPathComponent("mlflow_run_id"), encoding: .utf8)
+        #expect(runFile == runID)
 
         // The adapter names its base: the concrete version the alias pointed at, and its sha256.
         let inspect = try runProcess(bertha, ["inspect", out.appendingPathComponent("model.gguf").path, "--metadata", "--json"], environment: env)

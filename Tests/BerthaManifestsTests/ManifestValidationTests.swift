@@ -103,8 +103,11 @@ struct ManifestValidationTests {
         let flat = stream.replacingOccurrences(of: "\n *", with: " ", options: .regularExpression)
         #expect(flat.contains("args: - ingest - --event - /work/event.json - --config - /etc/bertha/bertha.yaml "))
         #expect(flat.contains("args: - retrain - --base - models:/smollm2@champion - --trigger - '{{inputs.parameters.trigger}}' "))
-        #expect(flat.contains("args: - register - /work/out/model.gguf - --name - smollm2 - --alias - champion "))
-        #expect(flat.contains("args: - register - /work/out/model.gguf - --name - smollm2 - --alias - challenger "))
+        #expect(flat.contains("args: - register - /work/out/model.gguf - --name - smollm2 - --alias - champion - --run-id - '{{inputs.parameters.run-id}}' "))
+        #expect(flat.contains("args: - register - /work/out/model.gguf - --name - smollm2 - --alias - challenger - --run-id - '{{inputs.parameters.run-id}}' "))
+        // register logs to the retraining's MLflow run, which retrain hands on as an output parameter.
+        #expect(flat.contains("value: '{{tasks.retrain.outputs.parameters.run-id}}'"))
+        #expect(flat.contains("valueFrom: path: /work/out/mlflow_run_id default: ''"))
         // MinIO endpoint without a scheme; one retraining at a time.
         #expect(stream.contains("endpoint: minio.bertha.svc:9000\n"))
         #expect(stream.contains("mutexes:\n    - name: bertha-retrain\n"))

@@ -343,16 +343,25 @@ public struct ManifestRenderer: Sendable {
         func passCandidate(_ task: String) -> WorkflowTemplate.Arguments {
             .init(artifacts: [.init(name: "candidate", from: "{{tasks.\(task).outputs.artifacts.candidate}}")])
         }
+        // register and promote log to the retraining's MLflow run, so the version links to its
+        // loss curve and eval metrics (retrain writes the run id beside the adapter).
+        func passCandidateAndRun(_ task: String) -> WorkflowTemplate.Arguments {
+            var arguments = passCandidate(task)
+            arguments.parameters = [.init(name: "run-id", value: "{{tasks.\(task).outputs.parameters.run-id}}")]
+            return arguments
+        }
         let dag = WorkflowTemplate.Template(name: "retrain-pipeline", dag: .init(tasks: [
             .init(name: "prepare", template: "prepare"),
             .init(name: "retrain", template: "retrain", dependencies: ["prepare"],
                   arguments: .init(parameters: [.init(name: "trigger", value: "{{workflow.parameters.trigger}}")])),
             .init(name: "evaluate", template: "evaluate", dependencies: ["retrain"], arguments: passCandidate("retrain")),
-            .init(name: "register", template: "register", dependencies: ["evaluate"], arguments: passCandidate("retrain")),
+            .init(name: "register", template: "register", dependencies: ["evaluate"], arguments: passCandidateAndRun("retrain")),
             .init(name: "promote", template: "promote", dependencies: ["register"],
-                  when: "{{tasks.evaluate.outputs.parameters.gate}} == passed", arguments: passCandidate("retrain")),
+                  when: "{{tasks.evaluate.outputs.parameters.gate}} == passed", arguments: passCandidateAndRun("retrain")),
         ]))
         let takesCandidate = WorkflowTemplate.Inputs(artifacts: [candidate])
+        let takesCandidateAndRun = WorkflowTemplate.Inputs(parameters: [.init(name: "run-id")], artifacts: [candidate])
+        let runArgument = ["--run-id", "{{inputs.parameters.run-id}}"]
         return WorkflowTemplate(metadata: meta(retrainTemplate, "workflows"), spec: workflowSpec(
             entrypoint: "retrain-pipeline",
             parameters: Self.retrainParameters.map { .init(name: $0, value: $0 == "trigger" ? "{}" : "manual") },
@@ -363,13 +372,14 @@ public struct ManifestRenderer: Sendable {
                 step("prepare", ["config", "print"]),
                 step("retrain", ["retrain", "--base", championURI] + dataArgs + ["--trigger", trigger],
                      inputs: .init(parameters: [.init(name: "trigger")]),
-                     outputs: .init(artifacts: [candidate])),
+                     outputs: .init(parameters: [.init(name: "run-id", valueFrom: .init(path: "/work/out/mlflow_run_id", default: ""))],
+                                    artifacts: [candidate])),
                 step("evaluate", ["inspect", "/work/out/model.gguf"], inputs: takesCandidate,
                      outputs: .init(parameters: [.init(name: "gate", valueFrom: .init(path: "/work/out/gate", default: "failed"))])),
-                step("register", ["register", "/work/out/model.gguf", "--name", model, "--alias", "challenger"],
-                     inputs: takesCandidate),
-                step("promote", ["register", "/work/out/model.gguf", "--name", model, "--alias", "champion"],
-                     inputs: takesCandidate),
+                step("register", ["register", "/work/out/model.gguf", "--name", model, "--alias", "challenger"] + runArgument,
+                     inputs: takesCandidateAndRun),
+                step("promote", ["register", "/work/out/model.gguf", "--name", model, "--alias", "champion"] + runArgument,
+                     inputs: takesCandidateAndRun),
             ]))
     }
 

@@ -30,7 +30,9 @@ struct Register: AsyncParsableCommand {
     @Option(help: "Experiment of the new run (mlflow.experiment).")
     var experiment: String?
 
-    @Option(name: .customLong("run-id"), help: "Log to this existing run instead of creating one.")
+    // Empty means none: an Argo step passes its upstream's output parameter, which is "" when the
+    // retraining was not tracked in MLflow.
+    @Option(name: .customLong("run-id"), help: "Log to this existing run instead of creating one (empty: create one).")
     var runID: String?
 
     @Option(name: .customLong("tracking-uri"), help: "MLflow tracking server (mlflow.tracking_uri).")
@@ -66,7 +68,7 @@ struct Register: AsyncParsableCommand {
                                        progress: progress)
         let registered = try await registrar.register(
             file: URL(fileURLWithPath: model), name: config.mlflow.modelName, alias: alias, experiment: config.mlflow.experiment,
-            runID: runID, params: try Self.pairs(params, flag: "--param"), metrics: try Self.numbers(metrics),
+            runID: runID?.isEmpty == false ? runID : nil, params: try Self.pairs(params, flag: "--param"), metrics: try Self.numbers(metrics),
             tags: try Self.pairs(tags, flag: "--tag"))
         progress.finish(detail: registered.reused ? "already registered" : "registered")
         if global.json {
