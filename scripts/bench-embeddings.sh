@@ -8,6 +8,9 @@
 # noisy; each side's median and spread are reported. Run it on an idle machine.
 #
 #   THREADS=2 SENTENCES=1000 BATCH=32 ROUNDS=5 scripts/bench-embeddings.sh [MODEL]
+#
+# INPUT=FILE embeds FILE's lines instead of generated sentences (e.g. ingest-sized chunks, which
+# cost far more per text than short sentences: attention and every matmul grow with the length).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,13 +32,14 @@ fi
 swift build -c release --product bertha >/dev/null
 BERTHA=.build/release/bertha
 mkdir -p "$OUT"
-SENTENCE_FILE="$OUT/embedding-sentences.txt"
+SENTENCE_FILE=${INPUT:-$OUT/embedding-sentences.txt}
+if [ -n "${INPUT:-}" ]; then TEXTS=(--input "$INPUT"); else TEXTS=(--sentences "$SENTENCES" --save-sentences "$SENTENCE_FILE"); fi
 name=$(basename "$MODEL" .gguf)
 rm -f "$OUT/$name".bertha.*.json "$OUT/$name".st.*.json
 
 for round in $(seq 1 "$ROUNDS"); do
-  "$BERTHA" bench --embeddings "$MODEL" --sentences "$SENTENCES" --batch "$BATCH" -t "$THREADS" -r 1 \
-    --save-sentences "$SENTENCE_FILE" --json --quiet > "$OUT/$name.bertha.$round.json"
+  "$BERTHA" bench --embeddings "$MODEL" "${TEXTS[@]}" --batch "$BATCH" -t "$THREADS" -r 1 \
+    --json --quiet > "$OUT/$name.bertha.$round.json"
   "$ST_VENV/bin/python" - "$REFERENCE" "$SENTENCE_FILE" "$BATCH" "$THREADS" > "$OUT/$name.st.$round.json" <<'PY'
 import json, sys, time
 import torch
