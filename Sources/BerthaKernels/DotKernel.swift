@@ -37,12 +37,21 @@ struct DotKernel: Sendable {
     let name: String
     let activation: ActivationFormat
     let function: bertha_dot_fn
+    /// The same products for `rows` activation rows at once (each weight block unpacked once for
+    /// all of them), bit-identical to `function` per row; nil where there is none (MatMul then
+    /// runs `function` per row).
+    var multiRow: (rows: Int, function: bertha_dotn_fn)? = nil
 
     /// The fastest kernel this CPU runs for `type`, or nil when the type is unsupported.
     static func best(for type: GGMLType) -> DotKernel? {
         let isa = KernelISA.current
         if isa == .avx512vnni, let k = kernel(for: type, isa: .avx512vnni) { return k }
-        if isa == .avx512vnni || isa == .avx2, let k = kernel(for: type, isa: .avx2) { return k }
+        if isa == .avx512vnni, var k = kernel(for: type, isa: .avx2) {
+            // Q4_1's one-row kernel is AVX2, but its four-row kernel needs AVX-512VL's registers.
+            if type == .q4_1 { k.multiRow = (4, bertha_dot4_q4_1_q8a_avx512) }
+            return k
+        }
+        if isa == .avx2, let k = kernel(for: type, isa: .avx2) { return k }
         return kernel(for: type, isa: .scalar)
     }
 
@@ -58,7 +67,8 @@ struct DotKernel: Sendable {
         case .avx512vnni:
             guard current == .avx512vnni else { return nil }
             switch type {
-            case .q8_0: return DotKernel(name: "q8_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q8_0_q8a_avx512)
+            case .q8_0: return DotKernel(name: "q8_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q8_0_q8a_avx512,
+                                         multiRow: (4, bertha_dot4_q8_0_q8a_avx512))
             case .q4_0: return DotKernel(name: "q4_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q4_0_q8a_avx512)
             default: return nil
             }
@@ -90,9 +100,11 @@ struct DotKernel: Sendable {
         case .f32: DotKernel(name: "f32·f32 avx2", activation: .f32, function: bertha_dot_f32_f32_avx2)
         case .f16: DotKernel(name: "f16·f32 avx2", activation: .f32, function: bertha_dot_f16_f32_avx2)
         case .bf16: DotKernel(name: "bf16·f32 avx2", activation: .f32, function: bertha_dot_bf16_f32_avx2)
-        case .q8_0: DotKernel(name: "q8_0·q8a avx2", activation: .q8a, function: bertha_dot_q8_0_q8a_avx2)
+        case .q8_0: DotKernel(name: "q8_0·q8a avx2", activation: .q8a, function: bertha_dot_q8_0_q8a_avx2,
+                              multiRow: (2, bertha_dot2_q8_0_q8a_avx2))
         case .q4_0: DotKernel(name: "q4_0·q8a avx2", activation: .q8a, function: bertha_dot_q4_0_q8a_avx2)
-        case .q4_1: DotKernel(name: "q4_1·q8a avx2", activation: .q8a, function: bertha_dot_q4_1_q8a_avx2)
+        case .q4_1: DotKernel(name: "q4_1·q8a avx2", activation: .q8a, function: bertha_dot_q4_1_q8a_avx2,
+                              multiRow: (2, bertha_dot2_q4_1_q8a_avx2))
         case .q5_0: DotKernel(name: "q5_0·q8a avx2", activation: .q8a, function: bertha_dot_q5_0_q8a_avx2)
         case .q5_1: DotKernel(name: "q5_1·q8a avx2", activation: .q8a, function: bertha_dot_q5_1_q8a_avx2)
         case .q4_K: DotKernel(name: "q4_K·q8k avx2", activation: .q8k, function: bertha_dot_q4_k_q8k_avx2)

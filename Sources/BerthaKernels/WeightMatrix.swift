@@ -70,4 +70,7 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Which kernel this matrix dispatches to, e.g. `q4_1·q8a avx2` (for logs and `bertha bench`).
     public var kernelDescription: String { kernel.name }
+
+    /// Activation rows a batched product takes per pass over the weights (1: one at a time).
+    public var rowsPerWeightPass: Int { kernel.multiRow?.rows ?? 1 }
 }

@@ -69,6 +69,13 @@ struct MatMulTests {
         try bytes.withUnsafeMutableBytes { p in
             let w = try WeightMatrix(type: .q4_1, data: p.baseAddress!, rows: 1, cols: 128)
             if hasAVX2 { #expect(w.kernelDescription.hasSuffix("avx2")) }
+            // The multi-row kernels behind batched matmuls (so "matmul equals matvec" tests them here).
+            let q8 = try WeightMatrix(type: .q8_0, data: p.baseAddress!, rows: 1, cols: 128)
+            if hasVNNI {
+                #expect(w.rowsPerWeightPass == 4 && q8.rowsPerWeightPass == 4)
+            } else if hasAVX2 {
+                #expect(w.rowsPerWeightPass == 2 && q8.rowsPerWeightPass == 2)
+            }
         }
         #endif
     }

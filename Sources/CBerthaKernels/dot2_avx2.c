@@ -1,0 +1,105 @@
+// Two activation rows per weight row on AVX2 (16 ymm registers: 2 rows × 4 accumulators plus the
+// shared unpacked weights and temporaries; four rows would spill). The AVX2 counterpart of
+// dot4_avx512.c, with the same contract: each output is computed with exactly the operations of
+// the one-row AVX2 kernel (dot_avx2.c's BLOCK_LOOP: blocks 4 at a time into accumulators 0..3,
+// tail blocks into accumulator 0, the same horizontal sum), so batching stays bit-exact.
+#include "blocks.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+static inline AVX2 float hsum_ps2(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+#define YROW2(x, xstride, j) ((const bertha_block_q8a *)((const uint8_t *)(x) + (size_t)(j) * (xstride)))
+
+// BLOCK_LOOP2 runs BODY(k, u) for every block k with u its accumulator, exactly as BLOCK_LOOP does.
+#define BLOCK_LOOP2(NB, BODY)                                   \
+    int k = 0;                                                  \
+    for (; k + 4 <= (NB); k += 4) {                             \
+        BODY(k, 0) BODY(k + 1, 1) BODY(k + 2, 2) BODY(k + 3, 3) \
+    }                                                           \
+    for (; k < (NB); k++) { BODY(k, 0) }
+
+#define SUM4(A) hsum_ps2(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
+
+// Mirrors bertha_dot_q8_0_q8a_avx2 (dot_i8: maddubs of |a| and b with a's sign, madd by ones).
+void AVX2 bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                    float *out, size_t ostride) {
+    const bertha_block_q8a *y0 = YROW2(x, xstride, 0), *y1 = YROW2(x, xstride, 1);
+    const int nb = n / 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int r = 0; r < rows; r++) {
+        const block_q8_0 *b = ROW(block_q8_0, w, stride, r);
+        __m256 a0[4], a1[4];
+        for (int u = 0; u < 4; u++) a0[u] = a1[u] = _mm256_setzero_ps();
+#define Q8_0_BODY2(K, U)                                                                                   \
+        {                                                                                                  \
+            const __m256i a = _mm256_loadu_si256((const __m256i *)b[K].qs);                               \
+            const __m256i ua = _mm256_sign_epi8(a, a);                                                     \
+            const float dw = _cvtsh_ss(b[K].d);                                                            \
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(ua,                                 \
+                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y0[K].qs), a)), ones);               \
+            a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(ua,                                 \
+                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y1[K].qs), a)), ones);               \
+            a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
+        }
+        BLOCK_LOOP2(nb, Q8_0_BODY2)
+#undef Q8_0_BODY2
+        out[r] = SUM4(a0);
+        out[ostride + r] = SUM4(a1);
+    }
+}
+
+// Mirrors bertha_dot_q4_1_q8a_avx2: nibbles unpacked once for both rows, m·s summed per row in block order.
+void AVX2 bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                    float *out, size_t ostride) {
+    const bertha_block_q8a *y0 = YROW2(x, xstride, 0), *y1 = YROW2(x, xstride, 1);
+    const int nb = n / 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    for (int r = 0; r < rows; r++) {
+        const block_q4_1 *b = ROW(block_q4_1, w, stride, r);
+        __m256 a0[4], a1[4];
+        for (int u = 0; u < 4; u++) a0[u] = a1[u] = _mm256_setzero_ps();
+        float c0 = 0.0f, c1 = 0.0f;
+#define Q4_1_BODY2(K, U)                                                                                   \
+        {                                                                                                  \
+            const __m128i bytes = _mm_loadu_si128((const __m128i *)b[K].qs);                              \
+            const __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes, 4), m4), _mm_and_si128(bytes, m4)); \
+            const float dw = _cvtsh_ss(b[K].d), mw = _cvtsh_ss(b[K].m);                                  \
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *)y0[K].qs)), ones); \
+            a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
+            c0 += mw * y0[K].s;                                                                            \
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *)y1[K].qs)), ones); \
+            a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
+            c1 += mw * y1[K].s;                                                                            \
+        }
+        BLOCK_LOOP2(nb, Q4_1_BODY2)
+#undef Q4_1_BODY2
+        out[r] = SUM4(a0) + c0;
+        out[ostride + r] = SUM4(a1) + c1;
+    }
+}
+
+#else
+
+void bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                               float *out, size_t ostride) {
+    for (int j = 0; j < 2; j++)
+        bertha_dot_q8_0_q8a_ref(n, w, stride, rows, (const uint8_t *)x + (size_t)j * xstride, out + (size_t)j * ostride);
+}
+void bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                               float *out, size_t ostride) {
+    for (int j = 0; j < 2; j++)
+        bertha_dot_q4_1_q8a_ref(n, w, stride, rows, (const uint8_t *)x + (size_t)j * xstride, out + (size_t)j * ostride);
+}
+
+#endif
