@@ -99,6 +99,39 @@ struct LoRATrainingModelGemma3Tests {
         #expect(abs(loss.sum - expected) < 1e-4 * expected, "training \(loss.sum) engine \(expected)")
     }
 
+    @Test("gemma3: the engine applies a written adapter like the trainer (LoRA on o and down sits before the post-norms)")
+    func tinyAdapterMatchesEngine() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let weights = try Self.tinyWeights(dir)
+        let params = LoRAParameters(configuration: LoRAConfiguration(rank: 4, alpha: 8, targets: LoRATarget.allCases),
+                                    model: weights.configuration, seed: 3)
+        var rng = SeededRandom(seed: 17)
+        for slot in params.slots {
+            for i in 0..<(slot.rows * 4) { params.values[slot.bOffset + i] = (rng.unit() * 2 - 1) * 0.2 }
+        }
+        let model = try LoRATrainingModel(weights: weights, parameters: params, maxTokens: 32, threads: 1)
+        let adapterPath = dir.path("adapter.gguf").path
+        try AdapterWriter.write(params, architecture: "gemma3", to: adapterPath)
+        let adapter = try LoRAAdapter(path: adapterPath, configuration: weights.configuration)
+        var seq = PackedSequence()
+        seq.tokens = [5, 9, 2, 33, 17, 60, 8, 12]
+        seq.positions = Array(0..<8); seq.segments = Array(repeating: 0, count: 8)
+        seq.targets = [false] + Array(repeating: true, count: 7)
+        let engine = Transformer(weights: weights, contextLength: 8, logitCapacity: 8, kvType: .f32, threads: 1, lora: adapter)
+        try engine.evaluate(seq.tokens, allLogits: true)
+        var expected = 0.0
+        for t in seq.lossPositions {
+            let l = engine.logits(t)
+            let m = l.max()!
+            expected += Double(m) + log(l.reduce(0.0) { $0 + Double(expf($1 - m)) }) - Double(l[Int(seq.tokens[t + 1])])
+        }
+        let tuned = model.run(seq, gradientScale: nil)
+        let base = model.run(seq, gradientScale: nil, useAdapter: false)
+        #expect(abs(tuned.sum - expected) < 1e-4 * expected, "training \(tuned.sum) engine \(expected)")
+        #expect(abs(tuned.sum - base.sum) > 0.1, "the adapter changes the loss")
+    }
+
     @Test("Gemma 3 270M: training loss equals the engine's cross-entropy, and a few steps lower it on facts")
     func realModel() throws {
         let path = try TestEnvironment.model("gemma-3-270m-q4_k_m.gguf").path
