@@ -9,7 +9,10 @@ import Foundation
 /// file; the backward pass multiplies by F32 copies of the same matrices (dequantized once, since
 /// the weights never change) with `Gemm`. Gradients reach only the LoRA A/B matrices, but flow
 /// through every op: RMSNorm, RoPE, causal attention (within each packed example), SwiGLU, the
-/// output matrix and the softmax.
+/// output matrix and the softmax; for Gemma 3 also the per-head Q/K norms, the post-attention and
+/// post-FFN norms, GELU-tanh, the sliding window of five layers in six, the per-layer RoPE base and
+/// the final logit softcap. The forward math mirrors `Transformer.forwardChunk` op for op, so the
+/// training loss of the base model equals the engine's.
 ///
 /// One sequence at a time (`run`); the trainer accumulates gradients over a batch. Buffers are
 /// sized for `maxTokens` once, so a step allocates only per-call temporaries of the LoRA rank.
@@ -49,6 +52,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
     /// Activations of one block kept for the backward pass, each (maxTokens, width).
     final class LayerActivations {
         var xIn, xn1, r1, q, k, v, att, xMid, xn2, r2, g, u, h, probs: UnsafeMutablePointer<Float>
+        /// Gemma 3: Q/K before their per-head norm, (maxTokens, q/k dim), and the norms' 1 / rms,
+        /// (maxTokens, heads); empty for other architectures.
+        var qPre, kPre, rq, rk: UnsafeMutablePointer<Float>
+        /// Gemma 3: attention output and FFN output before their post-norms, (maxTokens, dim), and
+        /// the norms' 1 / rms, (maxTokens); empty for other architectures.
+        var oPre, downPre, rPostAttention, rPostFFN: UnsafeMutablePointer<Float>
         /// s · x Aᵀ per adapted target, (maxTokens, rank).
         var loraU: [LoRATarget: UnsafeMutablePointer<Float>] = [:]
         init(alloc: (Int) -> UnsafeMutablePointer<Float>, c: ModelConfiguration, t: Int, rank: Int, targets: [LoRATarget]) {
@@ -59,17 +68,22 @@ public final class LoRATrainingModel: @unchecked Sendable {
             xMid = alloc(t * d); xn2 = alloc(t * d); r2 = alloc(t)
             g = alloc(t * f); u = alloc(t * f); h = alloc(t * f)
             probs = alloc(c.headCount * t * t)
+            let qk = c.hasQKNorm ? t : 0, post = c.hasPostNorms ? t : 0
+            qPre = alloc(qk * c.queryDimension); kPre = alloc(qk * c.keyDimension)
+            rq = alloc(qk * c.headCount); rk = alloc(qk * c.headCountKV)
+            oPre = alloc(post * d); downPre = alloc(post * d)
+            rPostAttention = alloc(post); rPostFFN = alloc(post)
             for target in targets { loraU[target] = alloc(t * rank) }
         }
     }
 
-    /// Prepares training of `parameters` on `weights`.
-    /// - Throws: `FineTuneError.unsupportedModel` for an architecture whose backward pass is not written.
+    /// Prepares training of `parameters` on `weights` (llama, qwen2 or gemma3 blocks).
+    /// - Throws: `FineTuneError.unsupportedModel` when the Q/K norms are on but not one per head.
     public init(weights: ModelWeights, parameters: LoRAParameters, maxTokens: Int, threads: Int) throws(FineTuneError) {
         let c = weights.configuration
-        guard c.activation == .silu, !c.hasQKNorm, !c.hasPostNorms, c.slidingWindow == nil, c.finalLogitSoftcap == nil,
-              c.embeddingScale == 1 else {
-            throw .unsupportedModel("\(c.architecture): training covers llama and qwen2 blocks (SwiGLU, no post-norms); gemma3 is not written yet")
+        // The per-head Q/K norm and the attention below assume K and V heads of one width.
+        guard !c.hasQKNorm || c.headDimension == c.valueHeadDimension else {
+            throw .unsupportedModel("\(c.architecture): Q/K norms with key width \(c.headDimension) ≠ value width \(c.valueHeadDimension)")
         }
         self.weights = weights
         self.parameters = parameters
@@ -145,6 +159,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
         let embd = weights.embeddingMatrix
         for i in 0..<n {
             try? Dequantize.row(embd.type, embd.row(Int(sequence.tokens[i])), x + i * d, count: d)
+            if c.embeddingScale != 1 { Ops.scale(x + i * d, by: c.embeddingScale, count: d) }
         }
         var segmentStart = [Int](repeating: 0, count: n)
         for i in 1..<max(n, 1) where i < n {
@@ -162,11 +177,13 @@ public final class LoRATrainingModel: @unchecked Sendable {
         var sums = [Double](repeating: 0, count: m)
         let scale = gradientScale ?? 0
         let train = gradientScale != nil
+        let cap = c.finalLogitSoftcap
         sums.withUnsafeMutableBufferPointer { sums in
             let sumsPtr = sums.baseAddress!
             pool.parallelFor(m) { k in
                 let row = logits + k * vocab
                 let target = Int(sequence.tokens[lossRows[k] + 1])
+                if let cap { for i in 0..<vocab { row[i] = cap * tanhf(row[i] / cap) } }
                 var maxValue = -Float.infinity
                 for i in 0..<vocab { maxValue = max(maxValue, row[i]) }
                 var total = 0.0
@@ -175,8 +192,18 @@ public final class LoRATrainingModel: @unchecked Sendable {
                 sumsPtr[k] = lse - Double(row[target])
                 if train {
                     let inv = Float(1 / total)
-                    for i in 0..<vocab { row[i] = expf(row[i] - maxValue) * inv * scale }
-                    row[target] -= scale
+                    if let cap {
+                        // through l = cap · tanh(z / cap): ∂l/∂z = 1 − (l / cap)²
+                        for i in 0..<vocab {
+                            let l = row[i], t = l / cap
+                            var g = expf(l - maxValue) * inv * scale
+                            if i == target { g -= scale }
+                            row[i] = g * (1 - t * t)
+                        }
+                    } else {
+                        for i in 0..<vocab { row[i] = expf(row[i] - maxValue) * inv * scale }
+                        row[target] -= scale
+                    }
                 }
             }
         }
@@ -218,10 +245,22 @@ public final class LoRATrainingModel: @unchecked Sendable {
         project(layer, .q, a.xn1, n, a.q, lora)
         project(layer, .k, a.xn1, n, a.k, lora)
         project(layer, .v, a.xn1, n, a.v, lora)
+        if let qn = weights.norm(.query, layer: layer), let kn = weights.norm(.key, layer: layer) {
+            let hd = c.headDimension
+            a.qPre.update(from: a.q, count: n * c.queryDimension)
+            a.kPre.update(from: a.k, count: n * c.keyDimension)
+            for r in 0..<(n * c.headCount) { a.rq[r] = rmsNorm(a.qPre + r * hd, qn, a.q + r * hd, hd) }
+            for r in 0..<(n * c.headCountKV) { a.rk[r] = rmsNorm(a.kPre + r * hd, kn, a.k + r * hd, hd) }
+        }
         rope(a.q, n: n, heads: c.headCount, layer: layer, positions: positions, inverse: false)
         rope(a.k, n: n, heads: c.headCountKV, layer: layer, positions: positions, inverse: false)
-        attentionForward(a, n: n, segmentStart: segmentStart)
-        project(layer, .o, a.att, n, tmpD, lora)
+        attentionForward(a, layer: layer, n: n, segmentStart: segmentStart)
+        if let pn = weights.norm(.postAttention, layer: layer) {
+            project(layer, .o, a.att, n, a.oPre, lora)
+            for i in 0..<n { a.rPostAttention[i] = rmsNorm(a.oPre + i * d, pn, tmpD + i * d, d) }
+        } else {
+            project(layer, .o, a.att, n, tmpD, lora)
+        }
         Ops.add(x, tmpD, x, count: n * d)
         a.xMid.update(from: x, count: n * d)
         let ffnNorm = weights.norm(.feedForward, layer: layer)!
@@ -230,11 +269,21 @@ public final class LoRATrainingModel: @unchecked Sendable {
         project(layer, .up, a.xn2, n, a.u, lora)
         let count = n * c.feedForwardLength
         let g = a.g, u = a.u, h = a.h
-        for i in 0..<count {
-            let z = g[i]
-            h[i] = z / (1 + expf(-z)) * u[i]
+        switch c.activation {
+        case .silu:
+            for i in 0..<count {
+                let z = g[i]
+                h[i] = z / (1 + expf(-z)) * u[i]
+            }
+        case .geluTanh:
+            for i in 0..<count { h[i] = Self.gelu(g[i]).value * u[i] }
         }
-        project(layer, .down, a.h, n, tmpD, lora)
+        if let pn = weights.norm(.postFeedForward, layer: layer) {
+            project(layer, .down, a.h, n, a.downPre, lora)
+            for i in 0..<n { a.rPostFFN[i] = rmsNorm(a.downPre + i * d, pn, tmpD + i * d, d) }
+        } else {
+            project(layer, .down, a.h, n, tmpD, lora)
+        }
         Ops.add(x, tmpD, x, count: n * d)
     }
 
@@ -255,7 +304,8 @@ public final class LoRATrainingModel: @unchecked Sendable {
         Gemm.multiply(.init(u, rows: n, cols: r), .init(bT[si], rows: r, cols: slot.rows), into: y, accumulate: true, pool: pool)
     }
 
-    private func attentionForward(_ a: LayerActivations, n: Int, segmentStart: [Int]) {
+    private func attentionForward(_ a: LayerActivations, layer: Int, n: Int, segmentStart: [Int]) {
+        let window = attentionWindow(layer)
         let hd = c.headDimension, vd = c.valueHeadDimension
         let group = c.headCount / c.headCountKV
         let qDim = c.queryDimension, kDim = c.keyDimension, vDim = c.valueDimension, oDim = c.headCount * vd
@@ -267,20 +317,23 @@ public final class LoRATrainingModel: @unchecked Sendable {
                 for t in 0..<n {
                     let p = probs + (h * n + t) * n
                     let qt = q + t * qDim + h * hd
-                    let first = starts[t]
+                    let first = max(starts[t], t - window + 1)
                     var maxValue = -Float.infinity
                     for j in first...t {
                         let s = Ops.dot(qt, k + j * kDim + kvh * hd, count: hd) * scale
                         p[j] = s
                         maxValue = max(maxValue, s)
                     }
-                    var total: Float = 0
+                    // Summed in double like `Ops.softmax`: the engine quantizes activations to 8
+                    // bits before each matmul, so a last-bit difference here can flip a rounding
+                    // there, and Gemma's large residuals carry it to the logits.
+                    var total = 0.0
                     for j in first...t {
                         let e = expf(p[j] - maxValue)
                         p[j] = e
-                        total += e
+                        total += Double(e)
                     }
-                    let inv = 1 / total
+                    let inv = Float(1 / total)
                     let o = att + t * oDim + h * vd
                     o.update(repeating: 0, count: vd)
                     for j in first...t {
@@ -298,25 +351,50 @@ public final class LoRATrainingModel: @unchecked Sendable {
     private func backwardBlock(_ layer: Int, n: Int, positions: [Int], segmentStart: [Int]) {
         let a = layers[layer]
         let d = c.embeddingLength, f = c.feedForwardLength
-        // FFN: x_out = x_mid + down(h); h = silu(g) ⊙ u
-        projectBackward(layer, .down, input: a.h, n: n, dy: dx, dInput: dh, accumulate: false)
+        // FFN: x_out = x_mid + [postNorm](down(h)); h = act(g) ⊙ u
+        var dDown = dx
+        if let pn = weights.norm(.postFeedForward, layer: layer) {
+            for i in 0..<n { rmsNormBackward(a.downPre + i * d, pn, a.rPostFFN[i], dx + i * d, tmpD2 + i * d, d, accumulate: false) }
+            dDown = tmpD2
+        }
+        projectBackward(layer, .down, input: a.h, n: n, dy: dDown, dInput: dh, accumulate: false)
         let g = a.g, u = a.u, dhp = dh, dgp = dg, dup = du
-        for i in 0..<(n * f) {
-            let z = g[i]
-            let sig = 1 / (1 + expf(-z))
-            let silu = z * sig
-            dup[i] = dhp[i] * silu
-            dgp[i] = dhp[i] * u[i] * sig * (1 + z * (1 - sig))
+        switch c.activation {
+        case .silu:
+            for i in 0..<(n * f) {
+                let z = g[i]
+                let sig = 1 / (1 + expf(-z))
+                let silu = z * sig
+                dup[i] = dhp[i] * silu
+                dgp[i] = dhp[i] * u[i] * sig * (1 + z * (1 - sig))
+            }
+        case .geluTanh:
+            for i in 0..<(n * f) {
+                let (value, slope) = Self.gelu(g[i])
+                dup[i] = dhp[i] * value
+                dgp[i] = dhp[i] * u[i] * slope
+            }
         }
         projectBackward(layer, .gate, input: a.xn2, n: n, dy: dg, dInput: tmpD, accumulate: false)
         projectBackward(layer, .up, input: a.xn2, n: n, dy: du, dInput: tmpD, accumulate: true)
         let ffnNorm = weights.norm(.feedForward, layer: layer)!
         for i in 0..<n { rmsNormBackward(a.xMid + i * d, ffnNorm, a.r2[i], tmpD + i * d, dx + i * d, d, accumulate: true) }
-        // attention: x_mid = x_in + o(att)
-        projectBackward(layer, .o, input: a.att, n: n, dy: dx, dInput: datt, accumulate: false)
-        attentionBackward(a, n: n, segmentStart: segmentStart)
+        // attention: x_mid = x_in + [postNorm](o(att))
+        var dO = dx
+        if let pn = weights.norm(.postAttention, layer: layer) {
+            for i in 0..<n { rmsNormBackward(a.oPre + i * d, pn, a.rPostAttention[i], dx + i * d, tmpD2 + i * d, d, accumulate: false) }
+            dO = tmpD2
+        }
+        projectBackward(layer, .o, input: a.att, n: n, dy: dO, dInput: datt, accumulate: false)
+        attentionBackward(a, layer: layer, n: n, segmentStart: segmentStart)
         rope(dq, n: n, heads: c.headCount, layer: layer, positions: positions, inverse: true)
         rope(dk, n: n, heads: c.headCountKV, layer: layer, positions: positions, inverse: true)
+        if let qn = weights.norm(.query, layer: layer), let kn = weights.norm(.key, layer: layer) {
+            // in place: each row's gradient is read before it is overwritten
+            let hd = c.headDimension
+            for r in 0..<(n * c.headCount) { rmsNormBackward(a.qPre + r * hd, qn, a.rq[r], dq + r * hd, dq + r * hd, hd, accumulate: false) }
+            for r in 0..<(n * c.headCountKV) { rmsNormBackward(a.kPre + r * hd, kn, a.rk[r], dk + r * hd, dk + r * hd, hd, accumulate: false) }
+        }
         projectBackward(layer, .q, input: a.xn1, n: n, dy: dq, dInput: tmpD, accumulate: false)
         projectBackward(layer, .k, input: a.xn1, n: n, dy: dk, dInput: tmpD, accumulate: true)
         projectBackward(layer, .v, input: a.xn1, n: n, dy: dv, dInput: tmpD, accumulate: true)
@@ -360,7 +438,8 @@ public final class LoRATrainingModel: @unchecked Sendable {
     }
 
     /// From `datt` (∂L/∂ attention output) to `dq`, `dk`, `dv` (after RoPE).
-    private func attentionBackward(_ a: LayerActivations, n: Int, segmentStart: [Int]) {
+    private func attentionBackward(_ a: LayerActivations, layer: Int, n: Int, segmentStart: [Int]) {
+        let window = attentionWindow(layer)
         let hd = c.headDimension, vd = c.valueHeadDimension
         let group = c.headCount / c.headCountKV
         let qDim = c.queryDimension, kDim = c.keyDimension, vDim = c.valueDimension, oDim = c.headCount * vd
@@ -378,7 +457,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
                     let p = probs + (h * n + t) * n
                     let dO = datt + t * oDim + h * vd
                     let qt = q + t * qDim + h * hd
-                    let first = starts[t]
+                    let first = max(starts[t], t - window + 1)
                     var weighted: Float = 0
                     for j in first...t {
                         dp[j] = Ops.dot(dO, v + j * vDim + kvh * vd, count: vd)
@@ -408,6 +487,19 @@ public final class LoRATrainingModel: @unchecked Sendable {
     }
 
     // MARK: pieces
+
+    /// Keys a query sees on `layer`: itself and the `window - 1` before it on sliding layers
+    /// (Gemma 3's local attention), all earlier ones of its example otherwise.
+    private func attentionWindow(_ layer: Int) -> Int {
+        c.isSliding(layer: layer) ? (c.slidingWindow ?? maxTokens) : maxTokens + 1
+    }
+
+    /// GELU with the tanh approximation (as `Ops.geglu`) and its derivative.
+    @inline(__always) static func gelu(_ v: Float) -> (value: Float, slope: Float) {
+        let k: Float = 0.7978845608028654, a: Float = 0.044715
+        let t = tanhf(k * (v + a * v * v * v))
+        return (0.5 * v * (1 + t), 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * a * v * v))
+    }
 
     /// out = x / rms(x) ⊙ w; returns 1 / rms(x).
     private func rmsNorm(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ d: Int) -> Float {
