@@ -53,7 +53,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
         .target(name: "BerthaGGUF", dependencies: ["BerthaCore"], swiftSettings: swiftSettings),
-        .target(name: "BerthaKernels", dependencies: ["CBerthaKernels", "BerthaGGUF"], swiftSettings: swiftSettings),
+        // -O even in debug: the Swift dequantizers and matmul drivers run inside every model test
+        // (Gemma 3's LoRA backward dequantizes its 262144 × 640 output matrix each pass).
+        .target(name: "BerthaKernels", dependencies: ["CBerthaKernels", "BerthaGGUF"],
+                swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         // -O even in debug: chunking counts WordPiece tokens of every piece it considers, and the
         // unoptimised tokenizer makes chunking the corpus take tens of seconds in tests.
         .target(name: "BerthaTokenizers", dependencies: ["BerthaGGUF"], swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
