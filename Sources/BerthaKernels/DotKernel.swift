@@ -105,7 +105,8 @@ struct DotKernel: Sendable {
         case .q4_0: DotKernel(name: "q4_0·q8a avx2", activation: .q8a, function: bertha_dot_q4_0_q8a_avx2)
         case .q4_1: DotKernel(name: "q4_1·q8a avx2", activation: .q8a, function: bertha_dot_q4_1_q8a_avx2,
                               multiRow: (2, bertha_dot2_q4_1_q8a_avx2))
-        case .q5_0: DotKernel(name: "q5_0·q8a avx2", activation: .q8a, function: bertha_dot_q5_0_q8a_avx2)
+        case .q5_0: DotKernel(name: "q5_0·q8a avx2", activation: .q8a, function: bertha_dot_q5_0_q8a_avx2,
+                              multiRow: (2, bertha_dot2_q5_0_q8a_avx2))
         case .q5_1: DotKernel(name: "q5_1·q8a avx2", activation: .q8a, function: bertha_dot_q5_1_q8a_avx2)
         case .q4_K: DotKernel(name: "q4_K·q8k avx2", activation: .q8k, function: bertha_dot_q4_k_q8k_avx2)
         case .q5_K: DotKernel(name: "q5_K·q8k avx2", activation: .q8k, function: bertha_dot_q5_k_q8k_avx2)

@@ -10,12 +10,7 @@
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-static inline AVX2 float hsum_ps2(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+#include "avx2_blocks.h"
 
 #define YROW2(x, xstride, j) ((const bertha_block_q8a *)((const uint8_t *)(x) + (size_t)(j) * (xstride)))
 
@@ -27,7 +22,7 @@ static inline AVX2 float hsum_ps2(__m256 v) {
     }                                                           \
     for (; k < (NB); k++) { BODY(k, 0) }
 
-#define SUM4(A) hsum_ps2(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
+#define SUM4(A) hsum_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
 
 // Mirrors bertha_dot_q8_0_q8a_avx2 (dot_i8: maddubs of |a| and b with a's sign, madd by ones).
 void AVX2 bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
@@ -63,8 +58,6 @@ void AVX2 bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int row
                                     float *out, size_t ostride) {
     const bertha_block_q8a *y0 = YROW2(x, xstride, 0), *y1 = YROW2(x, xstride, 1);
     const int nb = n / 32;
-    const __m256i ones = _mm256_set1_epi16(1);
-    const __m128i m4 = _mm_set1_epi8(0x0F);
     for (int r = 0; r < rows; r++) {
         const block_q4_1 *b = ROW(block_q4_1, w, stride, r);
         __m256 a0[4], a1[4];
@@ -72,13 +65,12 @@ void AVX2 bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int row
         float c0 = 0.0f, c1 = 0.0f;
 #define Q4_1_BODY2(K, U)                                                                                   \
         {                                                                                                  \
-            const __m128i bytes = _mm_loadu_si128((const __m128i *)b[K].qs);                              \
-            const __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes, 4), m4), _mm_and_si128(bytes, m4)); \
-            const float dw = _cvtsh_ss(b[K].d), mw = _cvtsh_ss(b[K].m);                                  \
-            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *)y0[K].qs)), ones); \
+            const __m256i q = unpack_nibbles(b[K].qs);                                                     \
+            const float dw = f16(b[K].d), mw = f16(b[K].m);                                                \
+            const __m256i p0 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y0[K].qs));                  \
             a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
             c0 += mw * y0[K].s;                                                                            \
-            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *)y1[K].qs)), ones); \
+            const __m256i p1 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y1[K].qs));                  \
             a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
             c1 += mw * y1[K].s;                                                                            \
         }
@@ -86,6 +78,34 @@ void AVX2 bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int row
 #undef Q4_1_BODY2
         out[r] = SUM4(a0) + c0;
         out[ostride + r] = SUM4(a1) + c1;
+    }
+}
+
+// Mirrors bertha_dot_q5_0_q8a_avx2 (Gemma 3's main type): nibbles and fifth bits merged once.
+void AVX2 bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                    float *out, size_t ostride) {
+    const bertha_block_q8a *y0 = YROW2(x, xstride, 0), *y1 = YROW2(x, xstride, 1);
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q5_0 *b = ROW(block_q5_0, w, stride, r);
+        __m256 a0[4], a1[4];
+        for (int u = 0; u < 4; u++) a0[u] = a1[u] = _mm256_setzero_ps();
+        float c0 = 0.0f, c1 = 0.0f;
+#define Q5_0_BODY2(K, U)                                                                                   \
+        {                                                                                                  \
+            const float dw = f16(b[K].d);                                                                  \
+            const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));              \
+            const __m256i p0 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y0[K].qs));                  \
+            a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
+            c0 += dw * y0[K].s;                                                                            \
+            const __m256i p1 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y1[K].qs));                  \
+            a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
+            c1 += dw * y1[K].s;                                                                            \
+        }
+        BLOCK_LOOP2(nb, Q5_0_BODY2)
+#undef Q5_0_BODY2
+        out[r] = SUM4(a0) - 16.0f * c0;
+        out[ostride + r] = SUM4(a1) - 16.0f * c1;
     }
 }
 
@@ -100,6 +120,11 @@ void bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int rows, co
                                float *out, size_t ostride) {
     for (int j = 0; j < 2; j++)
         bertha_dot_q4_1_q8a_ref(n, w, stride, rows, (const uint8_t *)x + (size_t)j * xstride, out + (size_t)j * ostride);
+}
+void bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                               float *out, size_t ostride) {
+    for (int j = 0; j < 2; j++)
+        bertha_dot_q5_0_q8a_ref(n, w, stride, rows, (const uint8_t *)x + (size_t)j * xstride, out + (size_t)j * ostride);
 }
 
 #endif

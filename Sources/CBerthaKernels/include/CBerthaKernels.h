@@ -124,6 +124,8 @@ void bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t w_stride, int rows, 
                                float *out, size_t out_stride);
 void bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
                                float *out, size_t out_stride);
+void bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
+                               float *out, size_t out_stride);
 /// Four rows; only called when bertha_kernels_isa() == 2 (they need AVX-512VL's 32 registers).
 void bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
                                  float *out, size_t out_stride);
