@@ -46,12 +46,10 @@ struct DotKernel: Sendable {
     static func best(for type: GGMLType) -> DotKernel? {
         let isa = KernelISA.current
         if isa == .avx512vnni, let k = kernel(for: type, isa: .avx512vnni) { return k }
-        if isa == .avx512vnni, var k = kernel(for: type, isa: .avx2) {
-            // Q4_1's one-row kernel is AVX2, but its four-row kernel needs AVX-512VL's registers.
-            if type == .q4_1 { k.multiRow = (4, bertha_dot4_q4_1_q8a_avx512) }
-            return k
-        }
-        if isa == .avx2, let k = kernel(for: type, isa: .avx2) { return k }
+        // The AVX2 two-row kernels match the AVX2 one-row kernels bit for bit, and only those: a
+        // type with a VNNI one-row kernel (above) has no multi-row kernel yet. (Four-row VNNI
+        // kernels were written and removed: no machine here runs AVX-512, so they could not be tested.)
+        if isa == .avx512vnni || isa == .avx2, let k = kernel(for: type, isa: .avx2) { return k }
         return kernel(for: type, isa: .scalar)
     }
 
@@ -67,8 +65,7 @@ struct DotKernel: Sendable {
         case .avx512vnni:
             guard current == .avx512vnni else { return nil }
             switch type {
-            case .q8_0: return DotKernel(name: "q8_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q8_0_q8a_avx512,
-                                         multiRow: (4, bertha_dot4_q8_0_q8a_avx512))
+            case .q8_0: return DotKernel(name: "q8_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q8_0_q8a_avx512)
             case .q4_0: return DotKernel(name: "q4_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q4_0_q8a_avx512)
             default: return nil
             }

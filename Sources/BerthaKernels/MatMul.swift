@@ -111,7 +111,7 @@ public enum MatMul {
             let wc = data + r0 * stride
             var i = 0
             // Several activation rows per pass over the chunk: each weight block is unpacked once
-            // for 2 (AVX2) or 4 (AVX-512) tokens (numbers in docs/kernels.md).
+            // for 2 tokens (numbers in docs/kernels.md).
             if let (group, fnN) = multi {
                 while i + group <= n {
                     fnN(Int32(cols), wc, stride, m, xq + i * activationBytes, activationBytes, y + i * rows + r0, rows)

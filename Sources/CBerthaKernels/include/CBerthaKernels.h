@@ -117,7 +117,7 @@ void bertha_dot_q4_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows,
 
 /// Several activation rows at once (`x_stride` bytes apart; how many is fixed by the kernel)
 /// against `rows` weight rows; output row j at `out + j * out_stride`. Each output is
-/// bit-identical to the one-row kernel of the same ISA level (dot2_avx2.c, dot4_avx512.c).
+/// bit-identical to the one-row kernel of the same ISA level (dot2_avx2.c).
 typedef void (*bertha_dotn_fn)(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
                                float *out, size_t out_stride);
 void bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
@@ -126,11 +126,6 @@ void bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t w_stride, int rows, 
                                float *out, size_t out_stride);
 void bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
                                float *out, size_t out_stride);
-/// Four rows; only called when bertha_kernels_isa() == 2 (they need AVX-512VL's 32 registers).
-void bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
-                                 float *out, size_t out_stride);
-void bertha_dot4_q4_1_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
-                                 float *out, size_t out_stride);
 
 /// 1 when the running CPU can execute the `_avx2` kernels, 1 also on AVX-512 machines.
 int bertha_has_avx2(void);
