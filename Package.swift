@@ -72,7 +72,7 @@ let package = Package(
             "BerthaCore", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
         // -O even in debug: exact search and HNSW are tight loops that run 50x slower unoptimised.
-        .target(name: "BerthaVectorStore", dependencies: ["BerthaCore", "BerthaKernels"],
+        .target(name: "BerthaVectorStore", dependencies: ["BerthaCore", "BerthaKernels", "CBerthaKernels"],
                 swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]),
         .target(name: "BerthaMLflow", dependencies: ["BerthaCore", "BerthaGGUF", "BerthaObjectStore"], swiftSettings: swiftSettings),
         .target(name: "BerthaManifests", dependencies: [

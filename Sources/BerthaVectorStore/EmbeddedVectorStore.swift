@@ -356,9 +356,8 @@ public actor EmbeddedVectorStore: VectorStore {
         manifest = next
         for row in dying { kill(row) }
         if let newSegment {
-            let first = rows.count
             appendRows(newSegment, segmentNumber: manifest.segments.count - 1, dead: [])
-            if index != nil { extendIndex(from: first) }
+            if index != nil { extendIndex() }
         }
         try compactIfNeeded()
     }
@@ -496,31 +495,28 @@ public actor EmbeddedVectorStore: VectorStore {
     private func approximateSearch(_ query: [Float], k: Int) -> [(score: Float, index: Int)] {
         if index == nil {
             index = HNSWIndex(dimension: query.count, parameters: options.hnsw)
-            extendIndex(from: 0)
+            extendIndex()
         }
-        guard var graph = index else { return [] }
-        // Take the graph out while searching so the actor's copy is not duplicated (copy-on-write).
-        index = nil
-        defer { index = graph }
+        guard let graph = index else { return [] }
         let ef = max(options.hnsw.efSearch, k)
+        // Dead rows are walked through but never kept, so the beam holds `ef` live rows.
         let hits = query.withUnsafeBufferPointer { q in
             vectors.withUnsafeBufferPointer { all in
-                graph.search(q.baseAddress!, ef: ef + (rows.count - liveCount > 0 ? k : 0), vectors: all.baseAddress!)
+                alive.withUnsafeBufferPointer { live in
+                    graph.search(q.baseAddress!, ef: ef, vectors: all.baseAddress!, alive: live.baseAddress!)
+                }
             }
         }
-        var top = TopK(k)
-        for hit in hits where alive[hit.node] { top.insert(hit.score, hit.node) }
-        return top.sorted()
+        return hits.prefix(k).map { (score: $0.score, index: $0.node) }
     }
 
-    private func extendIndex(from first: Int) {
-        guard var graph = index else { return }
-        index = nil
+    /// Inserts rows `first...` into the graph (on all cores when there are many).
+    private func extendIndex() {
+        guard let graph = index else { return }
         vectors.withUnsafeBufferPointer { all in
             guard let base = all.baseAddress else { return }
-            for row in max(first, graph.count)..<rows.count { graph.insert(row, vectors: base) }
+            graph.add(upTo: rows.count, vectors: base)
         }
-        index = graph
     }
 }
 

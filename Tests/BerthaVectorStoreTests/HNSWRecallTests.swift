@@ -33,6 +33,44 @@ struct HNSWRecallTests {
         #expect(recall >= 0.95, "recall@10 = \(recall)")
     }
 
+    @Test("a graph built on two threads finds ef live rows with recall@10 ≥ 0.95, never a dead one")
+    func concurrentBuild() {
+        let dimension = 64, rows = 8_000, queries = 100, k = 10
+        var fixtures = VectorFixtures(seed: 44)
+        let data = (0..<rows).flatMap { _ in VectorMath.normalized(fixtures.vector(dimension))! }
+        // Every third row is dead: the search walks through it and must still return k live rows.
+        let alive = (0..<rows).map { $0 % 3 != 0 }
+        let index = HNSWIndex(dimension: dimension, parameters: HNSWParameters(m: 16, efConstruction: 100, efSearch: 100))
+        data.withUnsafeBufferPointer { all in
+            // Two batches: the second extends a built graph, as later upserts do.
+            index.add(upTo: rows / 2, vectors: all.baseAddress!, threads: 2)
+            index.add(upTo: rows, vectors: all.baseAddress!, threads: 2)
+        }
+        #expect(index.count == rows)
+        var found = 0
+        for _ in 0..<queries {
+            let query = VectorMath.normalized(fixtures.vector(dimension))!
+            var exact = TopK(k)
+            let hits = query.withUnsafeBufferPointer { q in
+                data.withUnsafeBufferPointer { all in
+                    // The exact reference is a full scan (the test target is unoptimised; the kernel is -O).
+                    for row in 0..<rows where alive[row] {
+                        exact.insert(VectorMath.dot(q.baseAddress!, all.baseAddress! + row * dimension, dimension), row)
+                    }
+                    return alive.withUnsafeBufferPointer {
+                        index.search(q.baseAddress!, ef: 100, vectors: all.baseAddress!, alive: $0.baseAddress!)
+                    }
+                }
+            }
+            #expect(hits.count == 100)
+            #expect(hits.allSatisfy { alive[$0.node] })
+            #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
+            found += Set(hits.prefix(k).map(\.node)).intersection(exact.heap.map(\.index)).count
+        }
+        let recall = Double(found) / Double(queries * k)
+        #expect(recall >= 0.95, "recall@10 = \(recall)")
+    }
+
     @Test("the index follows later writes and never returns deleted records")
     func followsWrites() async throws {
         let dir = try TemporaryDirectory("vs-hnsw-w")

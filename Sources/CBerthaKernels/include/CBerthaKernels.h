@@ -136,6 +136,14 @@ int bertha_has_avx2(void);
 float bertha_dot_f32(const float *a, const float *b, int n);
 /// Σ a[i] * f16(b[i]) over n values.
 float bertha_dot_f32_f16(const float *a, const uint16_t *b, int n);
+// MARK: gathered rows (graph search)
+
+/// Σ a[i] * b[i] over n floats, 4 accumulators (the vector store's 384-float rows).
+float bertha_dot_f32_one(const float *a, const float *b, int n);
+/// out[j] = q · rows[ids[j]] for j < n, rows (·, dim) contiguous; prefetches row j+1 while row j is
+/// multiplied, which matters when the rows are scattered over a matrix larger than the caches.
+void bertha_dot_f32_gather(const float *q, const float *rows, int dim, const int32_t *ids, int n, float *out);
+
 /// y[i] += alpha * x[i].
 void bertha_axpy_f32(float alpha, const float *x, float *y, int n);
 /// y[i] += alpha * f16(x[i]).
