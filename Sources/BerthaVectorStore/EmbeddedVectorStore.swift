@@ -27,7 +27,7 @@ public actor EmbeddedVectorStore: VectorStore {
         /// Rows above which exact search is split across all cores.
         public var parallelSearchRows: Int
 
-        public init(hnswThreshold: Int = 20_000, hnsw: HNSWParameters = .init(),
+        public init(hnswThreshold: Int = 100_000, hnsw: HNSWParameters = .init(),
                     compactionThreshold: Double = 0.3, parallelSearchRows: Int = 32_768) {
             self.hnswThreshold = hnswThreshold
             self.hnsw = hnsw
