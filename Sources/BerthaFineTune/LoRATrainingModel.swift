@@ -137,6 +137,9 @@ public final class LoRATrainingModel: @unchecked Sendable {
 
     deinit { for p in allocations { p.deallocate() } }
 
+    /// The dropout of the current `run`, if any.
+    private var dropout: LoRADropout?
+
     /// Result of one pass: summed loss over the target tokens and how many there were.
     public struct Loss: Sendable {
         public var sum: Double
@@ -149,7 +152,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
     ///   - sequence: at most `maxTokens` tokens.
     ///   - gradientScale: usually 1 / (target tokens in the whole batch); nil for evaluation.
     ///   - useAdapter: false evaluates the base model (the LoRA branches are skipped).
-    public func run(_ sequence: PackedSequence, gradientScale: Float?, useAdapter: Bool = true) -> Loss {
+    ///   - dropout: drops inputs of the LoRA branches (training only; the same seed gives the
+    ///     same masks, so a loss with dropout is a deterministic function of the parameters).
+    public func run(_ sequence: PackedSequence, gradientScale: Float?, useAdapter: Bool = true,
+                    dropout: LoRADropout? = nil) -> Loss {
+        self.dropout = dropout.flatMap { $0.probability > 0 ? $0 : nil }
+        defer { self.dropout = nil }
         let n = sequence.count
         precondition(n <= maxTokens, "sequence of \(n) tokens exceeds \(maxTokens)")
         let lossRows = sequence.lossPositions
@@ -299,7 +307,14 @@ public final class LoRATrainingModel: @unchecked Sendable {
         let slot = parameters.slots[si]
         let r = parameters.configuration.rank
         let u = layers[layer].loraU[target]!
-        Gemm.multiply(.init(input, rows: n, cols: slot.cols), .init(aT[si], rows: slot.cols, cols: r), into: u, pool: nil)
+        if let dropout {
+            let dropped = UnsafeMutablePointer<Float>.allocate(capacity: n * slot.cols)
+            defer { dropped.deallocate() }
+            dropout.apply(input, into: dropped, count: n * slot.cols, layer: layer, target: target)
+            Gemm.multiply(.init(dropped, rows: n, cols: slot.cols), .init(aT[si], rows: slot.cols, cols: r), into: u, pool: nil)
+        } else {
+            Gemm.multiply(.init(input, rows: n, cols: slot.cols), .init(aT[si], rows: slot.cols, cols: r), into: u, pool: nil)
+        }
         Ops.scale(u, by: parameters.configuration.scale, count: n * r)
         Gemm.multiply(.init(u, rows: n, cols: r), .init(bT[si], rows: r, cols: slot.rows), into: y, accumulate: true, pool: pool)
     }
@@ -430,9 +445,20 @@ public final class LoRATrainingModel: @unchecked Sendable {
                 // ∂A (r × cols) += dUᵀ x
                 let dUT = usT
                 Gemm.transpose(dU, rows: n, cols: r, into: dUT)
-                Gemm.multiply(.init(dUT, rows: r, cols: n), .init(input, rows: n, cols: cols), into: gA, accumulate: true, pool: pool)
-                // ∂x += dU A
-                Gemm.multiply(.init(dU, rows: n, cols: r), .init(aPtr, rows: r, cols: cols), into: dInput, accumulate: true, pool: pool)
+                guard let dropout else {
+                    Gemm.multiply(.init(dUT, rows: r, cols: n), .init(input, rows: n, cols: cols), into: gA, accumulate: true, pool: pool)
+                    // ∂x += dU A
+                    Gemm.multiply(.init(dU, rows: n, cols: r), .init(aPtr, rows: r, cols: cols), into: dInput, accumulate: true, pool: pool)
+                    return
+                }
+                // With dropout the branch saw x ⊙ mask / (1 − p): the same masks, drawn again.
+                let dropped = UnsafeMutablePointer<Float>.allocate(capacity: n * cols)
+                defer { dropped.deallocate() }
+                dropout.apply(input, into: dropped, count: n * cols, layer: layer, target: target)
+                Gemm.multiply(.init(dUT, rows: r, cols: n), .init(dropped, rows: n, cols: cols), into: gA, accumulate: true, pool: pool)
+                // ∂x += (dU A) ⊙ mask / (1 − p)
+                Gemm.multiply(.init(dU, rows: n, cols: r), .init(aPtr, rows: r, cols: cols), into: dropped, pool: pool)
+                dropout.accumulateMasked(dropped, into: dInput, count: n * cols, layer: layer, target: target)
             }
         }
     }

@@ -148,7 +148,7 @@ public enum RetrainPipeline {
         try await tracker.logParams([
             "base_model": request.baseReference ?? request.basePath, "base_sha256": baseHash, "data_sha256": dataHash,
             "lora_rank": String(request.lora.rank), "lora_alpha": String(request.lora.alpha),
-            "lora_targets": request.lora.targets.map(\.rawValue).joined(separator: ","),
+            "lora_dropout": String(options.dropout ?? 0), "lora_targets": request.lora.targets.map(\.rawValue).joined(separator: ","),
             "learning_rate": String(options.learningRate), "steps": String(options.steps), "batch": String(options.batch),
             "ctx": String(options.ctx), "seed": String(options.seed), "optimizer": "adamw",
             "weight_decay": String(options.weightDecay), "clip_norm": String(options.clipNorm),

@@ -28,6 +28,9 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var seed: UInt64 = 42
     /// Steps between checkpoints (0: only at the end).
     public var checkpointEvery: Int = 50
+    /// Probability of dropping each input of a LoRA branch while training (PEFT's lora_dropout);
+    /// evaluation never drops. Optional so checkpoints written before it existed still decode.
+    public var dropout: Float? = nil
 
     public init() {}
 
@@ -100,8 +103,12 @@ public final class Trainer: @unchecked Sendable {
         let targets = batch.reduce(0) { $0 + $1.lossPositions.count }
         var lossSum = 0.0
         var tokens = 0
-        for row in batch {
-            let loss = model.run(row, gradientScale: 1 / Float(max(targets, 1)))
+        for (index, row) in batch.enumerated() {
+            // A mask per (step, row) that a resumed run draws again identically.
+            let dropout = (options.dropout ?? 0) > 0
+                ? LoRADropout(probability: options.dropout!, seed: options.seed &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
+                : nil
+            let loss = model.run(row, gradientScale: 1 / Float(max(targets, 1)), dropout: dropout)
             lossSum += loss.sum
             tokens += row.count
         }

@@ -44,7 +44,7 @@ struct RetrainCommandTests {
             "retrain", "--base", "models:/\(name)@champion", "--register", name, "--data", dir.path("train.jsonl").path,
             "--eval-data", dir.path("eval.jsonl").path, "--rank", "4", "--alpha", "8", "--targets", "q,v", "--steps", "4",
             "--batch", "2", "--ctx", "96", "--lr", "5e-3", "--threads", "2", "--output-dir", out.path,
-            "--trigger", #"{"alertname":"BerthaFeedbackDegraded"}"#, "--json",
+            "--trigger", #"{"alertname":"BerthaFeedbackDegraded"}"#, "--set", "retrain.dropout=0.1", "--json",
         ], environment: env)
         try #require(retrain.status == 0, "\(retrain.stderr)")
         struct Report: Decodable {
@@ -101,6 +101,7 @@ struct RetrainCommandTests {
         #expect(seen.status == "FINISHED")
         #expect(seen.params["base_model"] == "models:/\(name)/1")
         #expect(seen.params["lora_rank"] == "4")
+        #expect(seen.params["lora_dropout"] == "0.1")
         #expect(seen.params["gguf.type"] == "adapter")
         #expect(seen.tags["bertha.trigger"]?.contains("BerthaFeedbackDegraded") == true)
         #expect(seen.steps == [1, 2, 3, 4])

@@ -21,15 +21,16 @@ struct LoRATrainingModelTests {
         return try LoRATrainingModel(weights: weights, parameters: params, maxTokens: 32, threads: 2)
     }
 
-    @Test("analytic gradients of every LoRA matrix match central finite differences")
-    func gradientCheck() throws {
+    @Test("analytic gradients of every LoRA matrix match central finite differences, with and without dropout",
+          arguments: [nil, LoRADropout(probability: 0.3, seed: 7)])
+    func gradientCheck(dropout: LoRADropout?) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let model = try Self.makeModel(dir)
         let seq = TinyModel.sequence()
         let params = model.parameters
         params.gradients = [Float](repeating: 0, count: params.count)
-        let base = model.run(seq, gradientScale: 1)
+        let base = model.run(seq, gradientScale: 1, dropout: dropout)
         #expect(base.count == 9)
         let analytic = params.gradients
         // Every slot, a spread of A and B entries.
@@ -46,9 +47,9 @@ struct LoRATrainingModelTests {
         for i in indices {
             let saved = params.values[i]
             params.values[i] = saved + h
-            let plus = model.run(seq, gradientScale: nil).sum
+            let plus = model.run(seq, gradientScale: nil, dropout: dropout).sum
             params.values[i] = saved - h
-            let minus = model.run(seq, gradientScale: nil).sum
+            let minus = model.run(seq, gradientScale: nil, dropout: dropout).sum
             params.values[i] = saved
             let numeric = (plus - minus) / (2 * Double(h))
             let error = abs(numeric - Double(analytic[i])) / max(abs(numeric), 1e-2)
@@ -58,6 +59,32 @@ struct LoRATrainingModelTests {
         }
         #expect(checked == params.slots.count * 6)
         #expect(worst < 0.02)
+    }
+
+    @Test("dropout changes the trained branch's loss, draws the same masks for the same seed, and drops about p of the inputs")
+    func dropoutMasks() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let model = try Self.makeModel(dir)
+        let seq = TinyModel.sequence()
+        let plain = model.run(seq, gradientScale: nil).sum
+        let dropped = model.run(seq, gradientScale: nil, dropout: LoRADropout(probability: 0.5, seed: 1)).sum
+        let again = model.run(seq, gradientScale: nil, dropout: LoRADropout(probability: 0.5, seed: 1)).sum
+        let other = model.run(seq, gradientScale: nil, dropout: LoRADropout(probability: 0.5, seed: 2)).sum
+        #expect(dropped != plain)
+        #expect(dropped == again)
+        #expect(other != dropped)
+        #expect(model.run(seq, gradientScale: nil).sum == plain, "no dropout after a run that had it")
+        // The mask: ~30% zeros, the rest scaled by 1 / 0.7, and other streams per branch.
+        let mask = LoRADropout(probability: 0.3, seed: 9)
+        let ones = [Float](repeating: 1, count: 20_000)
+        var q = [Float](repeating: -1, count: ones.count), v = q
+        mask.apply(ones, into: &q, count: ones.count, layer: 0, target: .q)
+        mask.apply(ones, into: &v, count: ones.count, layer: 0, target: .v)
+        let zeros = q.filter { $0 == 0 }.count
+        #expect(abs(Double(zeros) / Double(ones.count) - 0.3) < 0.02, "\(zeros) zeros")
+        #expect(q.allSatisfy { $0 == 0 || abs($0 - 1 / 0.7) < 1e-6 })
+        #expect(q != v)
     }
 
     @Test("examples packed into one row do not see each other")

@@ -135,9 +135,6 @@ struct Retrain: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("retrain: \(baseArgument) is an adapter (\(named)); training a new adapter on its base \(baseReference)\n".utf8))
             }
         }
-        guard r.dropout == 0 else {
-            throw FineTuneError.invalidOption(name: "retrain.dropout", value: "\(r.dropout): LoRA dropout is not implemented; use 0")
-        }
         var loraTargets: [LoRATarget] = []
         for name in r.targets {
             guard let t = LoRATarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
@@ -159,6 +156,7 @@ struct Retrain: AsyncParsableCommand {
         request.options.learningRate = Float(r.learningRate)
         request.options.seed = UInt64(bitPattern: Int64(r.seed))
         request.options.checkpointEvery = checkpointEvery
+        request.options.dropout = r.dropout > 0 ? Float(r.dropout) : nil
         request.epochs = epochs
         request.evalSplit = r.evalSplit
         request.gate = EvaluationGate(minImprovement: r.minImprovement, maxCanaryRegression: r.maxCanaryRegression)
