@@ -11,24 +11,27 @@ public enum URLSessionBody: Sendable {
 }
 
 extension URLSession {
-    /// `data(for:)` / `upload(for:)` with a cancellation that cannot deadlock.
+    /// `data(for:)` / `upload(for:)` with a cancellation that cannot crash or deadlock.
     ///
-    /// FoundationNetworking's async methods cancel their `URLSessionTask` synchronously from the
-    /// Swift task's cancellation handler, which runs while the task's status lock is held; `cancel()`
-    /// then waits on the session's queue, where a finishing request may be resuming the same task and
-    /// waits for that lock. Cancelling a task group of multipart part uploads after one failed hung
-    /// the process that way. Here the cancel is handed to another queue and the lock is released at once.
+    /// FoundationNetworking's `URLSessionTask.cancel()` is unsafe around completion: from the Swift
+    /// task's cancellation handler it deadlocked a task group of multipart part uploads (the handler
+    /// runs under the task's status lock while a finishing request waits for it), and cancelled from
+    /// another queue it races the request's own completion and traps ("Trying to access a behaviour
+    /// for a task that in not in the registry", seen in CI). So a cancelled call is abandoned rather
+    /// than cancelled: it throws `CancellationError` at once, and the transfer finishes or times out
+    /// in the background with its result discarded.
     public func cancellableData(for request: URLRequest, body: URLSessionBody = .none) async throws -> (Data, URLResponse) {
-        let box = CancellableTaskBox()
+        let box = AbandonableCall<(Data, URLResponse)>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
+                guard box.begin(continuation) else { return }
                 let completion: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
                     if let error {
-                        continuation.resume(throwing: error)
+                        box.finish(.failure(error))
                     } else if let response {
-                        continuation.resume(returning: (data ?? Data(), response))
+                        box.finish(.success((data ?? Data(), response)))
                     } else {
-                        continuation.resume(throwing: URLError(.badServerResponse))
+                        box.finish(.failure(URLError(.badServerResponse)))
                     }
                 }
                 let task: URLSessionTask = switch body {
@@ -36,69 +39,91 @@ extension URLSession {
                 case .data(let data): uploadTask(with: request, from: data, completionHandler: completion)
                 case .file(let file): uploadTask(with: request, fromFile: file, completionHandler: completion)
                 }
-                box.start(task)
+                task.resume()
             }
         } onCancel: {
-            box.cancel()
+            box.abandon()
         }
     }
 
     /// `download(for:)` with the same safe cancellation. The body is moved out of URLSession's
     /// temporary file (deleted when the completion returns) into a file of the caller's: returned, and
-    /// to be moved or deleted by the caller.
+    /// to be moved or deleted by the caller. An abandoned download's file is deleted when it lands.
     public func cancellableDownload(for request: URLRequest, into directory: URL) async throws -> (URL, URLResponse) {
-        let box = CancellableTaskBox()
+        let box = AbandonableCall<(URL, URLResponse)>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(URL, URLResponse), any Error>) in
+                guard box.begin(continuation) else { return }
                 let task = downloadTask(with: request) { location, response, error in
                     if let error {
-                        continuation.resume(throwing: error)
+                        box.finish(.failure(error))
                         return
                     }
                     guard let location, let response else {
-                        continuation.resume(throwing: URLError(.badServerResponse))
+                        box.finish(.failure(URLError(.badServerResponse)))
                         return
                     }
                     let kept = directory.appendingPathComponent(".bertha-download-\(UUID().uuidString)")
                     do {
                         try FileManager.default.moveItem(at: location, to: kept)
-                        continuation.resume(returning: (kept, response))
+                        if !box.finish(.success((kept, response))) { try? FileManager.default.removeItem(at: kept) }
                     } catch {
-                        continuation.resume(throwing: error)
+                        box.finish(.failure(error))
                     }
                 }
-                box.start(task)
+                task.resume()
             }
         } onCancel: {
-            box.cancel()
+            box.abandon()
         }
     }
 }
 
-/// The URLSessionTask of one request, and whether it was cancelled before it existed.
-private final class CancellableTaskBox: @unchecked Sendable {
+/// One call's continuation, resumed exactly once: by the transfer's completion or by abandonment.
+private final class AbandonableCall<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var task: URLSessionTask?
-    private var cancelled = false
+    private var continuation: CheckedContinuation<Value, any Error>?
+    private var done = false
 
-    func start(_ task: URLSessionTask) {
+    /// Stores the continuation; false (and the continuation resumed) when the call was already abandoned.
+    func begin(_ continuation: CheckedContinuation<Value, any Error>) -> Bool {
         lock.lock()
-        self.task = task
-        let cancelled = self.cancelled
+        if done {
+            lock.unlock()
+            continuation.resume(throwing: CancellationError())
+            return false
+        }
+        self.continuation = continuation
         lock.unlock()
-        task.resume()
-        if cancelled { Self.cancelLater(task) }
+        return true
     }
 
-    func cancel() {
+    /// Resumes with the transfer's result; false when the call was abandoned first (result dropped).
+    @discardableResult
+    func finish(_ result: Result<Value, any Error>) -> Bool {
         lock.lock()
-        cancelled = true
-        let task = self.task
+        guard !done else {
+            lock.unlock()
+            return false
+        }
+        done = true
+        let continuation = self.continuation
+        self.continuation = nil
         lock.unlock()
-        if let task { Self.cancelLater(task) }
+        continuation?.resume(with: result)
+        return true
     }
 
-    private static func cancelLater(_ task: URLSessionTask) {
-        DispatchQueue.global().async { task.cancel() }
+    func abandon() {
+        lock.lock()
+        guard !done else {
+            lock.unlock()
+            return
+        }
+        done = true
+        let continuation = self.continuation
+        self.continuation = nil
+        lock.unlock()
+        continuation?.resume(throwing: CancellationError())
     }
 }
