@@ -105,9 +105,9 @@ public final class Trainer: @unchecked Sendable {
         var tokens = 0
         for (index, row) in batch.enumerated() {
             // A mask per (step, row) that a resumed run draws again identically.
-            let dropout = (options.dropout ?? 0) > 0
-                ? LoRADropout(probability: options.dropout!, seed: options.seed &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
-                : nil
+            let dropout = options.dropout.flatMap { p in
+                p > 0 ? LoRADropout(probability: p, seed: options.seed &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index)) : nil
+            }
             let loss = model.run(row, gradientScale: 1 / Float(max(targets, 1)), dropout: dropout)
             lossSum += loss.sum
             tokens += row.count

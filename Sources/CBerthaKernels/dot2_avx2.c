@@ -24,12 +24,11 @@
 
 #define SUM4(A) hsum_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
 
-// Mirrors bertha_dot_q8_0_q8a_avx2 (dot_i8: maddubs of |a| and b with a's sign, madd by ones).
+// Mirrors bertha_dot_q8_0_q8a_avx2 with its own dot_i8 (|a| is computed once per block by the compiler).
 void AVX2 bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
                                     float *out, size_t ostride) {
     const bertha_block_q8a *y0 = YROW2(x, xstride, 0), *y1 = YROW2(x, xstride, 1);
     const int nb = n / 32;
-    const __m256i ones = _mm256_set1_epi16(1);
     for (int r = 0; r < rows; r++) {
         const block_q8_0 *b = ROW(block_q8_0, w, stride, r);
         __m256 a0[4], a1[4];
@@ -37,13 +36,10 @@ void AVX2 bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int row
 #define Q8_0_BODY2(K, U)                                                                                   \
         {                                                                                                  \
             const __m256i a = _mm256_loadu_si256((const __m256i *)b[K].qs);                               \
-            const __m256i ua = _mm256_sign_epi8(a, a);                                                     \
-            const float dw = _cvtsh_ss(b[K].d);                                                            \
-            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(ua,                                 \
-                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y0[K].qs), a)), ones);               \
+            const float dw = f16(b[K].d);                                                                  \
+            const __m256i p0 = dot_i8(a, _mm256_loadu_si256((const __m256i *)y0[K].qs));                  \
             a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
-            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(ua,                                 \
-                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y1[K].qs), a)), ones);               \
+            const __m256i p1 = dot_i8(a, _mm256_loadu_si256((const __m256i *)y1[K].qs));                  \
             a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
         }
         BLOCK_LOOP2(nb, Q8_0_BODY2)
