@@ -29,7 +29,8 @@ trap - EXIT
 # One plain closing line for CI: the XCTest half of `swift test` reports 0 tests (every suite is
 # Swift Testing), so the last word must be the real count.
 total=$(grep -oE 'Test run with [0-9]+ tests' .build/test-output.txt | grep -oE '[0-9]+' | tail -1)
-failed_tests=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | wc -l)
+# (not the run's own summary line, "✘ Test run with N tests … failed after …")
+failed_tests=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | grep -vc '^✘ Test run with ')
 if [ -n "$total" ]; then
   echo "tests: $((total - failed_tests)) passed, $failed_tests failed"
 fi

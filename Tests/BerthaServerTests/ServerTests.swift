@@ -55,14 +55,28 @@ func post(_ url: URL, _ path: String, _ json: String, key: String? = nil) async 
     request.httpBody = Data(json.utf8)
     request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-    let (data, response) = try await URLSession.shared.data(for: request)
+    let session = freshSession()
+    defer { session.finishTasksAndInvalidate() }
+    let (data, response) = try await session.data(for: request)
     let http = response as! HTTPURLResponse
     return (http.statusCode, data, http)
 }
 
 func get(_ url: URL, _ path: String) async throws -> (Int, String) {
-    let (data, response) = try await URLSession.shared.data(from: url.appendingPathComponent(path))
+    let session = freshSession()
+    defer { session.finishTasksAndInvalidate() }
+    let (data, response) = try await session.data(from: url.appendingPathComponent(path))
     return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+}
+
+/// A session per call, so no test inherits another's connections. Twice in serial runs (CI and
+/// locally) a request of the Prometheus scrape test hung until URLSession's 60 s timeout; the likely
+/// cause is the shared session's connection cache: every test server listens on a port the kernel
+/// picked, so a later server can get the port of an earlier one that is gone.
+func freshSession() -> URLSession {
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.timeoutIntervalForRequest = 30
+    return URLSession(configuration: configuration)
 }
 
 func json(_ data: Data) throws -> [String: Any] {
@@ -185,6 +199,20 @@ struct ServerTests {
             let metrics = try await get(url, "metrics").1
             #expect(metrics.contains(#"bertha_feedback_total{model="scripted",model_version="7",score="down"} 1"#))
             #expect(metrics.contains(#"bertha_feedback_total{model="scripted",model_version="7",score="up"} 1"#))
+        }
+    }
+
+    @Test("the counters alerts take increase() of are exposed at 0 before the first event, so a first burst is counted")
+    func seriesStartAtZero() async throws {
+        try await withServer { url, _ in
+            let metrics = try await get(url, "metrics").1
+            let labels = #"model="scripted",model_version="7""#
+            for series in [#"bertha_feedback_total{\#(labels),score="down"} 0"#, #"bertha_feedback_total{\#(labels),score="up"} 0"#,
+                           #"bertha_rag_retrievals_total{\#(labels),result="hit"} 0"#,
+                           #"bertha_rag_retrievals_total{\#(labels),result="empty"} 0"#,
+                           #"bertha_requests_total{\#(labels),status="200"} 0"#, #"bertha_requests_total{\#(labels),status="500"} 0"#] {
+                #expect(metrics.contains(series), "missing \(series)")
+            }
         }
     }
 

@@ -1,4 +1,4 @@
 /// A user's vote on a completion.
-public enum FeedbackScore: String, Sendable, Codable {
+public enum FeedbackScore: String, Sendable, Codable, CaseIterable {
     case up, down
 }

@@ -96,6 +96,17 @@ public final class ServerMetrics: Sendable {
         }
         infoGauge(model).set(to: 1.0)
         modelLoaded(model).set(to: 1.0)
+        initializeSeries(model)
+    }
+
+    /// Exposes the counters the alert rules take `increase()`/`rate()` of at 0 from the moment a
+    /// model serves. A series born at its first event is first scraped at its current value, so
+    /// every vote before that scrape is invisible to `increase()`: a burst of 👎 within one scrape
+    /// interval never fired BerthaFeedbackDegraded (seen in the closed-loop test).
+    private func initializeSeries(_ model: ServedModel) {
+        for score in FeedbackScore.allCases { _ = feedback(model, score: score) }
+        for hit in [true, false] { _ = ragRetrievals(model, hit: hit) }
+        for status in [200, 500] { _ = requests(model, status: status) }
     }
 
     private func infoGauge(_ model: ServedModel) -> Gauge {
