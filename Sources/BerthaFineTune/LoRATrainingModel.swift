@@ -276,15 +276,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
         project(layer, .gate, a.xn2, n, a.g, lora)
         project(layer, .up, a.xn2, n, a.u, lora)
         let count = n * c.feedForwardLength
-        let g = a.g, u = a.u, h = a.h
+        // The engine's own activation kernels, so the training loss stays the engine's cross-entropy
+        // to the last bit (the engine quantizes h to 8 bits next, where one ulp can flip a rounding).
+        a.h.update(from: a.g, count: count)
         switch c.activation {
-        case .silu:
-            for i in 0..<count {
-                let z = g[i]
-                h[i] = z / (1 + expf(-z)) * u[i]
-            }
-        case .geluTanh:
-            for i in 0..<count { h[i] = Self.gelu(g[i]).value * u[i] }
+        case .silu: Ops.swiglu(a.h, a.u, count: count)
+        case .geluTanh: Ops.geglu(a.h, a.u, count: count)
         }
         if let pn = weights.norm(.postFeedForward, layer: layer) {
             project(layer, .down, a.h, n, a.downPre, lora)

@@ -131,8 +131,9 @@ public enum Ops {
     }
 
     /// `gate[i] = geluTanh(gate[i]) * up[i]`: the GeGLU feed-forward gate (Gemma).
+    /// Eight lanes at a time in C (`gated.c`), within a few ulp of libm's `tanhf`.
     public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { gate[i] = gelu(gate[i]) * up[i] }
+        bertha_geglu_tanh_f32(gate, up, Int32(count))
     }
 
     @inline(__always) private static func gelu(_ v: Float) -> Float {

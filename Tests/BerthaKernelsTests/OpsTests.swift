@@ -110,6 +110,28 @@ struct OpsTests {
         #expect(Self.maxRelativeError(d, (0..<n).map { gelu[$0] * Double(up[$0]) }) < 1e-6)
     }
 
+    @Test("the vector GeGLU kernel agrees with its libm reference on tails and extremes",
+          arguments: [1, 7, 8, 13, 2051])
+    func gatedKernels(n: Int) {
+        var rng = SeededRandom(seed: UInt64(n))
+        var x = randomVector(n, rng: &rng, scale: 12)
+        let extremes: [Float] = [0, -0.0, -100, 100, -12, 12, 1e-20, -3.4e38]
+        for (i, v) in extremes.enumerated() where i < n { x[n - 1 - i] = v }
+        let up = randomVector(n, rng: &rng)
+        do {
+            var fast = x, slow = x
+            bertha_geglu_tanh_f32(&fast, up, Int32(n))
+            bertha_geglu_tanh_f32_ref(&slow, up, Int32(n))
+            for i in 0..<n {
+                // A few ulp of the result, or of the gate's scale |x·up| where the result is far smaller
+                // than its inputs: there libm's 1 + tanhf(z) cancels (the vector form x / (1 + e^{-2z})
+                // does not), so the two differ by rounding noise of size ulp(|x·up|).
+                let tolerance = max(abs(slow[i]), abs(fast[i])) * 2e-6 + abs(x[i] * up[i]) * 1e-7 + 1e-30
+                #expect(abs(fast[i] - slow[i]) <= tolerance, "n \(n) x \(x[i]): \(fast[i]) vs \(slow[i])")
+            }
+        }
+    }
+
     @Test("add, mul and scale are element-wise")
     func elementwise() {
         let a: [Float] = [1, 2, 3, -4], b: [Float] = [0.5, -1, 2, 8]

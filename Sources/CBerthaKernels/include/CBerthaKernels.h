@@ -130,6 +130,13 @@ void bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t w_stride, int rows, 
 /// 1 when the running CPU can execute the `_avx2` kernels, 1 also on AVX-512 machines.
 int bertha_has_avx2(void);
 
+// MARK: gated feed-forward activation (gated.c)
+
+/// In place: gate[i] = gelu_tanh(gate[i]) * up[i] (GeGLU with the tanh GELU).
+void bertha_geglu_tanh_f32(float *gate, const float *up, int n);
+/// The scalar reference (libm tanhf); the vector kernel agrees within a few ulp.
+void bertha_geglu_tanh_f32_ref(float *gate, const float *up, int n);
+
 // MARK: attention rows (F32 or F16 K/V cache rows)
 
 /// Σ a[i] * b[i] over n floats.
