@@ -36,6 +36,10 @@ public struct RetrainRequest: Sendable {
     public var registerName: String?
     /// What started the run (alert labels JSON, or `manual`).
     public var trigger = "manual"
+    /// Also write `merged.gguf`: the base with the adapter folded in, in the base's tensor types.
+    public var merge = false
+    /// The type of the adapted tensors in `merged.gguf`; nil keeps the base's.
+    public var mergeType: GGMLType?
 
     public init(basePath: String, outputDir: String) {
         self.basePath = basePath
@@ -46,6 +50,10 @@ public struct RetrainRequest: Sendable {
 /// What a retrain run produced.
 public struct RetrainReport: Sendable, Codable {
     public var adapterPath: String
+    /// The merged full model (`--merge`).
+    public var mergedPath: String?
+    /// The share of the LoRA delta the merged tensors kept (`AdapterMerger.Summary.deltaRetained`).
+    public var mergeDeltaRetained: Double?
     public var gatePath: String
     public var trainExamples: Int
     public var evalExamples: Int
@@ -205,6 +213,11 @@ public enum RetrainPipeline {
                                 baseName: file.metadata.string("general.name"),
                                 baseURI: request.baseReference ?? URL(fileURLWithPath: request.basePath).standardizedFileURL.path,
                                 baseSHA256: baseHash, to: adapterPath)
+        var merge: AdapterMerger.Summary?
+        if request.merge {
+            merge = try AdapterMerger.merge(base: request.basePath, adapter: adapterPath,
+                                            to: out.appendingPathComponent("merged.gguf").path, adaptedType: request.mergeType)
+        }
         let gatePath = out.appendingPathComponent("gate").path
         try AtomicFile.write(decision.verdict + "\n", to: URL(fileURLWithPath: gatePath))
         // A plain file, like gate, so an Argo step can pass the run on as an output parameter.
@@ -212,7 +225,7 @@ public enum RetrainPipeline {
             try AtomicFile.write(runID, to: out.appendingPathComponent("mlflow_run_id"))
         }
         var report = RetrainReport(
-            adapterPath: adapterPath, gatePath: gatePath, trainExamples: train.count, evalExamples: eval.count,
+            adapterPath: adapterPath, mergedPath: merge?.path, mergeDeltaRetained: merge?.deltaRetained, gatePath: gatePath, trainExamples: train.count, evalExamples: eval.count,
             trainRows: trainRows.count, trainableParameters: parameters.count, steps: options.steps, resumedFrom: resumedFrom,
             finalTrainLoss: lastLoss, base: base, tuned: tuned, canaryBase: canaryBase, canaryTuned: canaryTuned,
             decision: decision, trainingSeconds: seconds, tokensPerSecond: seconds > 0 ? Double(tokens) / seconds : 0,

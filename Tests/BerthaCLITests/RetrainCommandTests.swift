@@ -146,4 +146,33 @@ struct RetrainCommandTests {
         #expect(result.stderr.contains("http://127.0.0.1:1"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("out/model.gguf").path))
     }
+
+    @Test("--merge writes merged.gguf beside the adapter (adapted tensors in --merge-type), and bertha run serves it alone")
+    func mergeEndToEnd() throws {
+        let dir = try TemporaryDirectory("bertha-retrain-merge")
+        defer { dir.remove() }
+        let env = environment(dir)
+        let bertha = try TestEnvironment.berthaExecutable()
+        let model = try TestEnvironment.model("SmolLM2-135M-Instruct.Q4_1.gguf")
+        let data = dir.path("facts.jsonl"), out = dir.path("out")
+        try lines("facts.jsonl", 0..<4, into: data)
+        let retrain = try runProcess(bertha, [
+            "retrain", "--base", model.path, "--data", data.path, "--eval-split", "0.25", "--steps", "1", "--batch", "1",
+            "--ctx", "64", "--rank", "2", "--targets", "q,v", "--merge-type", "f16", "--output-dir", out.path, "--json",
+        ], environment: env)
+        #expect(retrain.status == 0, "\(retrain.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(retrain.stdout.utf8)) as? [String: Any])
+        let merged = try #require(report["mergedPath"] as? String)
+        #expect(merged == out.appendingPathComponent("merged.gguf").path)
+        let inspect = try runProcess(bertha, ["inspect", merged, "--json"], environment: env)
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        #expect(inspect.stdout.contains("F16"), "the adapted q and v tensors should be F16")
+        let run = try runProcess(bertha, ["run", merged, "--prompt", "The kettle", "-n", "4", "--temp", "0", "--json"], environment: env)
+        #expect(run.status == 0, "\(run.stderr)")
+
+        let bad = try runProcess(bertha, ["retrain", "--base", model.path, "--data", data.path, "--merge-type", "q3_x",
+                                          "--output-dir", dir.path("bad").path], environment: env)
+        #expect(bad.status == 2, "\(bad.stderr)")
+        #expect(bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("--merge-type"), "\(bad.stderr)")
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthaCore
 import BerthaFineTune
+import BerthaGGUF
 import BerthaInference
 import BerthaMLflow
 import Foundation
@@ -81,6 +82,12 @@ struct Retrain: AsyncParsableCommand {
 
     @Flag(help: "Continue from the checkpoint in the output directory.")
     var resume = false
+
+    @Flag(help: "Also write merged.gguf: the base with the adapter folded in, re-encoded in the base's tensor types.")
+    var merge = false
+
+    @Option(name: .customLong("merge-type"), help: "With --merge, write the adapted tensors as this type (f16, f32, q8_0, …) instead of the base's.")
+    var mergeType: String?
 
     @Option(name: [.customShort("t"), .customLong("threads")], help: "Compute threads; 0 means one per core (model.threads).")
     var threads: Int?
@@ -164,6 +171,14 @@ struct Retrain: AsyncParsableCommand {
         request.threads = config.model.threads
         request.registerName = register
         request.trigger = trigger
+        request.merge = merge || mergeType != nil
+        if let mergeType {
+            guard let type = GGMLType.allCases.first(where: { $0.description.lowercased() == mergeType.lowercased() }),
+                  AdapterMerger.encodableTypes.contains(type) else {
+                throw FineTuneError.invalidOption(name: "--merge-type", value: "\(mergeType) (expected one of \(AdapterMerger.encodableTypes.map { $0.description.lowercased() }.joined(separator: ", ")))")
+            }
+            request.mergeType = type
+        }
         // MLflow tracks the run when the model lives in the registry (a models:/ base, or --register);
         // a plain local experiment is tracked in tracking.json beside the adapter.
         let tracker: any TrainingTracker
@@ -197,6 +212,11 @@ struct Retrain: AsyncParsableCommand {
             }
             print(String(format: "%d steps in %.0f s, %.1f tokens/s; adapter %@", report.steps, report.trainingSeconds,
                          report.tokensPerSecond, report.adapterPath))
+            if let merged = report.mergedPath {
+                let kept = report.mergeDeltaRetained ?? 1
+                print(String(format: "merged model %@ (%.0f%% of the LoRA delta kept%@)", merged, kept * 100,
+                             kept < 0.9 ? "; re-encoding rounded the rest away, --merge-type f16 keeps it" : ""))
+            }
         }
     }
 }
