@@ -5,7 +5,7 @@ CONFIG ?= debug
 BERTHA = .build/$(CONFIG)/bertha
 
 .PHONY: setup build release models services-start services-stop services-status test demo demo-stop \
-        bench bench-compare manifests alert-rules clean
+        bench bench-compare retrain-acceptance manifests alert-rules clean
 
 setup:
 	bash scripts/setup.sh
@@ -46,6 +46,11 @@ bench: release
 
 bench-compare: release
 	bash scripts/bench-compare.sh
+
+# The retrain acceptance run (issue #8): 40 facts, a few hundred LoRA steps per base model, eval
+# loss and held-out paraphrase answers checked; minutes per model, so not part of `make test`.
+retrain-acceptance: release
+	bash scripts/retrain-acceptance.sh
 
 manifests: build
 	$(BERTHA) render-manifests --config examples/bertha.yaml -o manifests

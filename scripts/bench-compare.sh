@@ -26,7 +26,7 @@ if [ ! -x "$LLAMA_BENCH" ]; then
   mkdir -p "$CACHE"
   [ -x "$CACHE/venv/bin/python" ] || python3 -m venv "$CACHE/venv"
   "$CACHE/venv/bin/pip" install -q --disable-pip-version-check cmake ninja
-  "$CACHE/venv/bin/pip" download -q --no-deps --no-binary :all: -d "$CACHE/sdist" "llama-cpp-python==$LLAMA_CPP_PYTHON"
+  "$CACHE/venv/bin/pip" download -q --no-deps --no-binary llama-cpp-python -d "$CACHE/sdist" "llama-cpp-python==$LLAMA_CPP_PYTHON"
   rm -rf "$CACHE/src" && mkdir -p "$CACHE/src"
   tar -xzf "$CACHE"/sdist/llama_cpp_python-"$LLAMA_CPP_PYTHON".tar.gz -C "$CACHE/src" --strip-components=1
   PATH="$PWD/$CACHE/venv/bin:$PATH" cmake -S "$CACHE/src/vendor/llama.cpp" -B "$CACHE/build" -G Ninja \
