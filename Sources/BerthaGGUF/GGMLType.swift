@@ -55,6 +55,12 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// The type ggml calls `name` (`q4_K`, `F16`, …), in any letter case, or nil.
+    public init?(name: String) {
+        guard let type = Self.allCases.first(where: { $0.description.lowercased() == name.lowercased() }) else { return nil }
+        self = type
+    }
+
     /// ggml's name for the type, as `llama-gguf` and `gguf-dump` print it.
     public var description: String {
         switch self {

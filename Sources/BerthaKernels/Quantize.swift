@@ -62,6 +62,13 @@ public enum Quantize {
         return best
     }
 
+    /// The smallest and largest of `n` values (Q4_1/Q5_1: x ≈ d q + min).
+    private static func range(_ x: UnsafePointer<Float>, _ n: Int) -> (lo: Float, hi: Float) {
+        var lo = x[0], hi = x[0]
+        for i in 1..<n { lo = min(lo, x[i]); hi = max(hi, x[i]) }
+        return (lo, hi)
+    }
+
     /// Packs 32 values 0…15 (low 4 bits) as ggml does: byte j = v[j] | v[j+16] << 4.
     private static func packNibbles(_ q: [UInt8], _ p: UnsafeMutableRawPointer, at offset: Int) {
         for j in 0..<16 { store(p, offset + j, (q[j] & 0xF) | (q[j + 16] << 4)) }
@@ -92,8 +99,7 @@ public enum Quantize {
     }
 
     private static func q4_1(_ x: UnsafePointer<Float>, _ p: UnsafeMutableRawPointer) {
-        var lo = x[0], hi = x[0]
-        for i in 1..<32 { lo = min(lo, x[i]); hi = max(hi, x[i]) }
+        let (lo, hi) = range(x, 32)
         let d = (hi - lo) / 15, id: Float = d == 0 ? 0 : 1 / d
         store(p, 0, half(d))
         store(p, 2, half(lo))
@@ -109,8 +115,7 @@ public enum Quantize {
     }
 
     private static func q5_1(_ x: UnsafePointer<Float>, _ p: UnsafeMutableRawPointer) {
-        var lo = x[0], hi = x[0]
-        for i in 1..<32 { lo = min(lo, x[i]); hi = max(hi, x[i]) }
+        let (lo, hi) = range(x, 32)
         let d = (hi - lo) / 31, id: Float = d == 0 ? 0 : 1 / d
         store(p, 0, half(d))
         store(p, 2, half(lo))

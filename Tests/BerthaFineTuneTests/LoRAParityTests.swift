@@ -46,8 +46,10 @@ struct LoRAParityTests {
         // The reference was computed from exactly these bytes.
         #expect(try SHA256Hex.ofFile(at: adapterURL.path) == fixture.adapter_sha256)
         #expect(fixture.model_file == model)
+        let modelPath = try TestEnvironment.model(model).path
+        #expect(try SHA256Hex.ofFile(at: modelPath) == fixture.model_sha256)
 
-        let weights = try ModelWeights(file: GGUFFile(path: TestEnvironment.model(model).path))
+        let weights = try ModelWeights(file: GGUFFile(path: modelPath))
         let adapter = try LoRAAdapter(path: adapterURL.path, configuration: weights.configuration)
         var agreed = 0, changedByAdapter = 0, worst = -Double.infinity, unstable = 0
         for testCase in fixture.cases {

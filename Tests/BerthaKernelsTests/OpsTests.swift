@@ -118,17 +118,15 @@ struct OpsTests {
         let extremes: [Float] = [0, -0.0, -100, 100, -12, 12, 1e-20, -3.4e38]
         for (i, v) in extremes.enumerated() where i < n { x[n - 1 - i] = v }
         let up = randomVector(n, rng: &rng)
-        do {
-            var fast = x, slow = x
-            bertha_geglu_tanh_f32(&fast, up, Int32(n))
-            bertha_geglu_tanh_f32_ref(&slow, up, Int32(n))
-            for i in 0..<n {
-                // A few ulp of the result, or of the gate's scale |x·up| where the result is far smaller
-                // than its inputs: there libm's 1 + tanhf(z) cancels (the vector form x / (1 + e^{-2z})
-                // does not), so the two differ by rounding noise of size ulp(|x·up|).
-                let tolerance = max(abs(slow[i]), abs(fast[i])) * 2e-6 + abs(x[i] * up[i]) * 1e-7 + 1e-30
-                #expect(abs(fast[i] - slow[i]) <= tolerance, "n \(n) x \(x[i]): \(fast[i]) vs \(slow[i])")
-            }
+        var fast = x, slow = x
+        bertha_geglu_tanh_f32(&fast, up, Int32(n))
+        bertha_geglu_tanh_f32_ref(&slow, up, Int32(n))
+        for i in 0..<n {
+            // A few ulp of the result, or of the gate's scale |x·up| where the result is far smaller
+            // than its inputs: there libm's 1 + tanhf(z) cancels (the vector form x / (1 + e^{-2z})
+            // does not), so the two differ by rounding noise of size ulp(|x·up|).
+            let tolerance = max(abs(slow[i]), abs(fast[i])) * 2e-6 + abs(x[i] * up[i]) * 1e-7 + 1e-30
+            #expect(abs(fast[i] - slow[i]) <= tolerance, "n \(n) x \(x[i]): \(fast[i]) vs \(slow[i])")
         }
     }
 

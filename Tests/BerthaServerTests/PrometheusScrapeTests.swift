@@ -64,21 +64,11 @@ struct PrometheusScrapeTests {
     func value(_ prometheus: URL, _ query: String, becomes expected: Double) async throws -> Double? {
         var components = URLComponents(url: prometheus.appendingPathComponent("api/v1/query"), resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "query", value: query)]
-        // A session of its own with a short request timeout: once in CI a query to the freshly
-        // started Prometheus never answered and the shared session's 60 s default failed the test,
-        // although the next poll would have been answered. A stalled poll is retried like an empty one.
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 3
-        let session = URLSession(configuration: configuration)
+        let session = freshSession()
         defer { session.finishTasksAndInvalidate() }
         var last: Double?
         for _ in 0..<100 {
-            let data: Data
-            do {
-                (data, _) = try await session.data(from: components.url!)
-            } catch let error as URLError where error.code == .timedOut {
-                continue
-            }
+            let (data, _) = try await session.data(from: components.url!)
             let result = ((try json(data)["data"] as? [String: Any])?["result"] as? [[String: Any]]) ?? []
             if result.count == 1, let sample = result[0]["value"] as? [Any], let text = sample.last as? String {
                 last = Double(text)

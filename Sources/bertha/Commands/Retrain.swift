@@ -173,8 +173,7 @@ struct Retrain: AsyncParsableCommand {
         request.trigger = trigger
         request.merge = merge || mergeType != nil
         if let mergeType {
-            guard let type = GGMLType.allCases.first(where: { $0.description.lowercased() == mergeType.lowercased() }),
-                  AdapterMerger.encodableTypes.contains(type) else {
+            guard let type = GGMLType(name: mergeType), AdapterMerger.encodableTypes.contains(type) else {
                 throw FineTuneError.invalidOption(name: "--merge-type", value: "\(mergeType) (expected one of \(AdapterMerger.encodableTypes.map { $0.description.lowercased() }.joined(separator: ", ")))")
             }
             request.mergeType = type
