@@ -92,6 +92,18 @@ struct ClosedLoopTests {
             "--config.file=\(promConfig.path)", "--storage.tsdb.path=\(dir.path("prom").path)",
             "--web.listen-address=127.0.0.1:\(promPort)"])
         defer { _ = (alertmanager, prometheus, events, serve, weed) }
+        // The alert is an increase() of a counter: Prometheus must hold a sample of it from before the
+        // burst, or the burst's first sample is the series' start and nothing increased. And Alertmanager
+        // must be up before the alert fires, or Prometheus resends only after a minute, when the 1m
+        // window has already let the alert resolve. Both raced the burst on a loaded CI machine.
+        let promQuery = URL(string: "http://127.0.0.1:\(promPort)/api/v1/query?query=bertha_feedback_total%7Bscore%3D%22down%22%7D")!
+        #expect(try await eventually(60) {
+            let (status, body) = (try? await send("GET", promQuery)) ?? (0, Data())
+            return status == 200 && String(decoding: body, as: UTF8.self).contains("\"score\":\"down\"")
+        }, "Prometheus never scraped bertha_feedback_total from serve; prometheus log: \(prometheus.output.suffix(2000))")
+        #expect(try await eventually(60) {
+            (try? await send("GET", URL(string: "http://127.0.0.1:\(amPort)/-/ready")!))?.0 == 200
+        }, "Alertmanager did not become ready; log: \(alertmanager.output.suffix(2000))")
         clock.lap("services, register, events, serve")
 
         // 1. Upload a fact the model cannot know → its chunks are retrievable and cited.
@@ -121,7 +133,9 @@ struct ClosedLoopTests {
             return ((try JSONSerialization.jsonObject(with: body) as? [[String: Any]]) ?? [])
                 .filter { (($0["job"] as? [String: Any])?["retrain"]) != nil }
         }
-        #expect(try await eventually(180) { try await !retrains().isEmpty }, "no retraining started")
+        let retrainStarted = try await eventually(180) { try await !retrains().isEmpty }
+        let alerts = retrainStarted ? "" : String(decoding: (try? await send("GET", URL(string: "http://127.0.0.1:\(promPort)/api/v1/query?query=ALERTS")!))?.1 ?? Data(), as: UTF8.self)
+        #expect(retrainStarted, "no retraining started; Prometheus ALERTS: \(alerts); events log: \(events.output.suffix(1500))")
         clock.lap("👎 burst → alert → retraining started")
         // 4. While it runs, a second notification must not start a second one.
         let second = #"{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"BerthaFeedbackDegraded","action":"retrain"},"startsAt":"2026-01-01T00:00:00Z","fingerprint":"second"}]}"#

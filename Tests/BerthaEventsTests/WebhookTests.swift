@@ -44,7 +44,11 @@ func send(_ method: String, _ url: URL, _ json: String? = nil) async throws -> (
         request.httpBody = Data(json.utf8)
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     }
-    let (data, response) = try await URLSession.shared.data(for: request)
+    // A session per call: the shared one's connection cache can hand a later request a kept-alive
+    // connection to a test server that is gone, whose port the kernel has since given to another.
+    let session = URLSession(configuration: .ephemeral)
+    defer { session.finishTasksAndInvalidate() }
+    let (data, response) = try await session.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
 }
 
