@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The retrain acceptance run (issue #8): teach each base model 40 facts about a fictional product
-# it cannot know (Tests/Fixtures/retrain/facts.jsonl), then check on held-out paraphrases that
+# it cannot know (Tests/Fixtures/retrain/facts.jsonl, each fact asked two ways: facts-rephrased.jsonl
+# holds the second wording; neither is a wording of the held-out set), then check on held-out
+# paraphrases that
 #   - the eval loss on the paraphrased chats dropped by at least 30 %, and
 #   - the tuned model answers >= 70 % of the paraphrased questions with the right fact (greedy),
 #     against <= 10 % for the base.
@@ -8,7 +10,7 @@
 # make target (`make retrain-acceptance`) and not part of `make test`. Results go to
 # $OUT/retrain-acceptance.json (one object per model) and each run's report.json beside it.
 #
-#   STEPS=300 LR=3e-3 RANK=16 TARGETS=q,k,v,o,gate,up,down THREADS=2 scripts/retrain-acceptance.sh [MODEL.gguf ...]
+#   STEPS=300 LR=3e-3 RANK=16 TARGETS=q,k,v,o,gate,up,down THREADS=2 PHRASINGS=2 scripts/retrain-acceptance.sh [MODEL.gguf ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,28 +23,34 @@ BATCH=${BATCH:-4}
 CTX=${CTX:-128}
 THREADS=${THREADS:-2}
 OUT=${OUT:-bench-results}
+PHRASINGS=${PHRASINGS:-2}
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(models/SmolLM2-135M-Instruct.Q4_1.gguf models/gemma-3-270m-q4_k_m.gguf)
 
-swift build -c release --product bertha >/dev/null
-BERTHA=.build/release/bertha
+# BERTHA=path runs a given binary (e.g. a copy, while the tree is rebuilt) instead of building one.
+if [ -z "${BERTHA:-}" ]; then
+  swift build -c release --product bertha >/dev/null
+  BERTHA=.build/release/bertha
+fi
 FIXTURES=Tests/Fixtures/retrain
+data=(--data "$FIXTURES/facts.jsonl")
+[ "$PHRASINGS" = 1 ] || data+=(--data "$FIXTURES/facts-rephrased.jsonl")
 mkdir -p "$OUT/retrain"
 
 for model in "${models[@]}"; do
   name=$(basename "$model" .gguf)
   dir="$OUT/retrain/$name"
   rm -rf "$dir"
-  echo "retrain-acceptance: $name ($STEPS steps, lr $LR, rank $RANK on $TARGETS, batch $BATCH x $CTX tokens, $THREADS threads)"
-  "$BERTHA" retrain --base "$model" --data "$FIXTURES/facts.jsonl" \
+  echo "retrain-acceptance: $name ($STEPS steps, lr $LR, rank $RANK on $TARGETS, batch $BATCH x $CTX tokens, $PHRASINGS phrasing(s) per fact, $THREADS threads)"
+  "$BERTHA" retrain --base "$model" "${data[@]}" \
     --eval-data "$FIXTURES/paraphrases-chat.jsonl" --canary "$FIXTURES/paraphrases.jsonl" \
     --rank "$RANK" --alpha "$ALPHA" --targets "$TARGETS" --steps "$STEPS" --lr "$LR" --batch "$BATCH" --ctx "$CTX" \
     --min-improvement 0.3 --max-canary-regression 0 -t "$THREADS" --output-dir "$dir" --quiet >/dev/null
 done
 
-python3 - "$OUT" "$STEPS" "$LR" "${models[@]}" <<'PY'
+python3 - "$OUT" "$STEPS" "$LR" "$PHRASINGS" "${models[@]}" <<'PY'
 import json, os, sys
-out, steps, lr, models = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+out, steps, lr, phrasings, models = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
 results, failed = [], False
 for model in models:
     name = os.path.basename(model)[:-len(".gguf")]
@@ -52,7 +60,7 @@ for model in models:
     ok = drop >= 0.30 and tuned >= 0.70 and base <= 0.10
     failed |= not ok
     results.append({
-        "model": name, "steps": steps, "learning_rate": lr,
+        "model": name, "steps": steps, "learning_rate": lr, "phrasings_per_fact": phrasings,
         "eval_loss_base": r["base"]["loss"], "eval_loss_tuned": r["tuned"]["loss"], "eval_loss_drop": drop,
         "paraphrases_base": base, "paraphrases_tuned": tuned, "paraphrases_total": r["canaryTuned"]["total"],
         "training_seconds": r["trainingSeconds"], "training_tokens_per_second": r["tokensPerSecond"],

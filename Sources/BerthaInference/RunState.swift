@@ -31,10 +31,17 @@ final class RunState: @unchecked Sendable {
     let outputRows: UnsafeMutablePointer<Float>
     let logitRows: Int
     private var all: [UnsafeMutablePointer<Float>] = []
+    /// RoPE cos/sin tables (batch × ropeDim/2 each) of the current chunk, one per base in use:
+    /// Gemma 3 has two (sliding and global layers), the others one. `ropeValid` of them hold the
+    /// current chunk's positions.
+    private var ropeTables: [(base: Float, cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>)] = []
+    private var ropeValid = 0
+    private let ropeHalf: Int
 
     init(configuration c: ModelConfiguration, batch: Int, contextLength: Int, logitRows: Int) {
         self.batch = batch
         self.logitRows = logitRows
+        self.ropeHalf = c.ropeDimension / 2
         var all: [UnsafeMutablePointer<Float>] = []
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
@@ -58,6 +65,30 @@ final class RunState: @unchecked Sendable {
         positions = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
         positions.initialize(repeating: 0, count: batch)
         self.all = all
+    }
+
+    /// Forgets the RoPE tables: the positions changed.
+    func invalidateRopeAngles() { ropeValid = 0 }
+
+    /// The RoPE table of `base` for the current chunk's `tokens` positions, filled by `compute`
+    /// (base, cos, sin) the first time a layer asks for it.
+    func ropeAngles(base: Float, tokens: Int,
+                    compute: (Float, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+        -> (cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
+        if let table = ropeTables.prefix(ropeValid).first(where: { $0.base == base }) {
+            return (UnsafePointer(table.cos), UnsafePointer(table.sin))
+        }
+        if ropeValid == ropeTables.count {
+            let count = max(batch * ropeHalf, 1)
+            let cos = UnsafeMutablePointer<Float>.allocate(capacity: count), sin = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            all += [cos, sin]
+            ropeTables.append((base, cos, sin))
+        }
+        ropeTables[ropeValid].base = base
+        let table = ropeTables[ropeValid]
+        ropeValid += 1
+        compute(base, table.cos, table.sin)
+        return (UnsafePointer(table.cos), UnsafePointer(table.sin))
     }
 
     deinit {

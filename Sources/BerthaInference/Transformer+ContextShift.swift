@@ -22,14 +22,9 @@ extension Transformer {
                 for position in keep..<keep + moved {
                     let key = cache.keyRow(sequence, layer, head, position)
                     cache.read(key, into: row, count: c.headDimension)
-                    if let factors = weights.ropeFrequencyFactors {
-                        Self.ropeWithFactors(row, tokens: 1, heads: 1, headDim: c.headDimension, ropeDim: c.ropeDimension,
-                                             positions: state.positions, base: c.ropeBase(layer: layer), scale: 1 / c.ropeScale,
-                                             factors: factors.pointer, style: style)
-                    } else {
-                        Ops.rope(row, tokens: 1, heads: 1, headDim: c.headDimension, ropeDim: c.ropeDimension,
-                                 positions: state.positions, freqBase: c.ropeBase(layer: layer), freqScale: 1 / c.ropeScale, style: style)
-                    }
+                    Ops.rope(row, tokens: 1, heads: 1, headDim: c.headDimension, ropeDim: c.ropeDimension,
+                             positions: state.positions, freqBase: c.ropeBase(layer: layer), freqScale: 1 / c.ropeScale,
+                             style: style, factors: weights.ropeFrequencyFactors?.pointer)
                     cache.write(row, to: key, count: c.headDimension)
                 }
             }

@@ -142,6 +142,7 @@ public final class Transformer: @unchecked Sendable {
         let dim = c.embeddingLength
         let eps = c.normEpsilon
         for i in 0..<n { s.positions[i] = Int32(positions[i]) }
+        s.invalidateRopeAngles()
 
         // token embeddings (dequantized rows), scaled for Gemma
         let embd = weights.tokenEmbedding
@@ -215,37 +216,15 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// RoPE of `tokens` rows of `heads` heads at the chunk's positions, with layer `layer`'s base.
+    /// The angles are computed once per base per forward pass (`RunState.ropeAngles`).
     private func rope(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, layer: Int) {
         let c = configuration
-        if let factors = weights.ropeFrequencyFactors {
-            Self.ropeWithFactors(x, tokens: tokens, heads: heads, headDim: c.headDimension, ropeDim: c.ropeDimension,
-                                 positions: state.positions, base: c.ropeBase(layer: layer), scale: 1 / c.ropeScale,
-                                 factors: factors.pointer, style: ropeStyle)
-        } else {
-            Ops.rope(x, tokens: tokens, heads: heads, headDim: c.headDimension, ropeDim: c.ropeDimension,
-                     positions: state.positions, freqBase: c.ropeBase(layer: layer), freqScale: 1 / c.ropeScale, style: ropeStyle)
+        let angles = state.ropeAngles(base: c.ropeBase(layer: layer), tokens: tokens) { base, cos, sin in
+            Ops.ropeAngles(positions: state.positions, tokens: tokens, ropeDim: c.ropeDimension, freqBase: base,
+                           freqScale: 1 / c.ropeScale, factors: weights.ropeFrequencyFactors?.pointer, cos: cos, sin: sin)
         }
-    }
-
-    /// RoPE whose pair i rotates by θ / factors[i] (Llama 3.1's `rope_freqs`, llama.cpp's freq_factors).
-    static func ropeWithFactors(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, headDim: Int, ropeDim: Int,
-                                positions: UnsafePointer<Int32>, base: Float, scale: Float,
-                                factors: UnsafePointer<Float>, style: RopeStyle) {
-        let half = ropeDim / 2
-        for t in 0..<tokens {
-            let p = Double(positions[t]) * Double(scale)
-            for i in 0..<half {
-                let theta = p * pow(Double(base), -2.0 * Double(i) / Double(ropeDim)) / Double(factors[i])
-                let cs = Float(cos(theta)), sn = Float(sin(theta))
-                let (a, b) = style == .normal ? (2 * i, 2 * i + 1) : (i, i + half)
-                for h in 0..<heads {
-                    let v = x + (t * heads + h) * headDim
-                    let x0 = v[a], x1 = v[b]
-                    v[a] = x0 * cs - x1 * sn
-                    v[b] = x0 * sn + x1 * cs
-                }
-            }
-        }
+        Ops.rope(x, tokens: tokens, heads: heads, headDim: c.headDimension, ropeDim: c.ropeDimension,
+                 cos: angles.cos, sin: angles.sin, style: ropeStyle)
     }
 
     /// Scaled dot-product attention of every (token, head) of the chunk against its sequence's

@@ -45,12 +45,30 @@ struct DotKernel: Sendable {
     /// The fastest kernel this CPU runs for `type`, or nil when the type is unsupported.
     static func best(for type: GGMLType) -> DotKernel? {
         let isa = KernelISA.current
-        if isa == .avx512vnni, let k = kernel(for: type, isa: .avx512vnni) { return k }
-        // The AVX2 two-row kernels match the AVX2 one-row kernels bit for bit, and only those: a
-        // type with a VNNI one-row kernel (above) has no multi-row kernel yet. (Four-row VNNI
-        // kernels were written and removed: no machine here runs AVX-512, so they could not be tested.)
-        if isa == .avx512vnni || isa == .avx2, let k = kernel(for: type, isa: .avx2) { return k }
-        return kernel(for: type, isa: .scalar)
+        guard isa == .avx512vnni else {
+            if isa == .avx2, let k = kernel(for: type, isa: .avx2) { return k }
+            return kernel(for: type, isa: .scalar)
+        }
+        // The four-row VNNI kernels match, bit for bit, whichever one-row kernel runs here: the
+        // VNNI one for Q8_0 and Q4_0, the AVX2 one for the rest.
+        guard var k = kernel(for: type, isa: .avx512vnni) ?? kernel(for: type, isa: .avx2) else {
+            return kernel(for: type, isa: .scalar)
+        }
+        if let four = fourRowVNNI(for: type) {
+            k.multiRow = (4, four)
+        }
+        return k
+    }
+
+    private static func fourRowVNNI(for type: GGMLType) -> bertha_dotn_fn? {
+        switch type {
+        case .q8_0: bertha_dot4_q8_0_q8a_avx512
+        case .q4_1: bertha_dot4_q4_1_q8a_avx512
+        case .q5_0: bertha_dot4_q5_0_q8a_avx512
+        case .q4_K: bertha_dot4_q4_k_q8k_avx512
+        case .q6_K: bertha_dot4_q6_k_q8k_avx512
+        default: nil
+        }
     }
 
     /// The kernel of exactly `isa` for `type`; nil when there is none or this CPU cannot run it.

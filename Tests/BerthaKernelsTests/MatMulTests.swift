@@ -72,7 +72,7 @@ struct MatMulTests {
             // The multi-row kernels behind batched matmuls (so "matmul equals matvec" tests them here).
             let q8 = try WeightMatrix(type: .q8_0, data: p.baseAddress!, rows: 1, cols: 128)
             if hasVNNI {
-                #expect(w.rowsPerWeightPass == 2 && q8.rowsPerWeightPass == 1)
+                #expect(w.rowsPerWeightPass == 4 && q8.rowsPerWeightPass == 4)
             } else if hasAVX2 {
                 #expect(w.rowsPerWeightPass == 2 && q8.rowsPerWeightPass == 2)
             }

@@ -1,0 +1,224 @@
+// Four activation rows per weight row with AVX-512 VL + VNNI (Zen 4, Ice Lake and later): the
+// prompt-batch kernels. AVX-512VL gives 32 ymm registers, room for 4 rows × 4 accumulators plus
+// the shared unpacked weights (AVX2's 16 hold only two rows: dot2_avx2.c), so each weight block is
+// unpacked once for four tokens instead of two.
+//
+// The contract of the multi-row kernels holds: every output is bit-identical to the one-row kernel
+// this CPU runs for the type (the AVX2 one, or dot_avx512.c's for Q8_0), because prompt batches
+// and one-token decoding must produce the same logits. The integer parts may be computed another
+// way (vpdpbusd = maddubs + madd + add and vpdpwssd = madd + add are exact here: no pair of
+// products reaches maddubs' int16 saturation), the float parts mirror the one-row kernels operation
+// for operation: the same accumulator per block, the same scalar sums in block order, the same
+// horizontal sum.
+#include "blocks.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,evex512,avx2,fma,f16c")))
+
+#include "avx2_blocks.h"
+
+#define YROW4(x, xstride, j) ((const void *)((const uint8_t *)(x) + (size_t)(j) * (xstride)))
+#define ROWS4 for (int j = 0; j < 4; j++)
+
+// BLOCK_LOOP4 runs BODY(k, u) for every block k with u its accumulator, exactly as dot_avx2.c's
+// BLOCK_LOOP does: blocks 4 at a time into accumulators 0..3, tail blocks into accumulator 0.
+#define BLOCK_LOOP4(NB, BODY)                                   \
+    int k = 0;                                                  \
+    for (; k + 4 <= (NB); k += 4) {                             \
+        BODY(k, 0) BODY(k + 1, 1) BODY(k + 2, 2) BODY(k + 3, 3) \
+    }                                                           \
+    for (; k < (NB); k++) { BODY(k, 0) }
+
+#define SUM4(A) hsum_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
+
+// 32 unsigned (≤ 127) · 32 signed bytes → 8 int32: dot_u8 in one instruction.
+static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, _mm256_loadu_si256((const __m256i *)s));
+}
+
+// Mirrors bertha_dot_q5_0_q8a_avx2 (Gemma 3's main type). Measured in docs/engine.md.
+void VNNI bertha_dot4_q5_0_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                      float *out, size_t ostride) {
+    const bertha_block_q8a *y[4];
+    ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q5_0 *b = ROW(block_q5_0, w, stride, r);
+        __m256 a[4][4];
+        float c[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+        ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
+#define Q5_0_BODY4(K, U)                                                                                   \
+        {                                                                                                  \
+            const float dw = f16(b[K].d);                                                                  \
+            const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));              \
+            ROWS4 {                                                                                        \
+                const __m256i p = vdot_u8(q, y[j][K].qs);                                                  \
+                a[j][U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j][K].d), _mm256_cvtepi32_ps(p), a[j][U]); \
+                c[j] += dw * y[j][K].s;                                                                    \
+            }                                                                                              \
+        }
+        BLOCK_LOOP4(nb, Q5_0_BODY4)
+#undef Q5_0_BODY4
+        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) - 16.0f * c[j];
+    }
+}
+
+// Mirrors bertha_dot_q4_1_q8a_avx2 (SmolLM2's main type).
+void VNNI bertha_dot4_q4_1_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                      float *out, size_t ostride) {
+    const bertha_block_q8a *y[4];
+    ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q4_1 *b = ROW(block_q4_1, w, stride, r);
+        __m256 a[4][4];
+        float c[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+        ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
+#define Q4_1_BODY4(K, U)                                                                                   \
+        {                                                                                                  \
+            const __m256i q = unpack_nibbles(b[K].qs);                                                     \
+            const float dw = f16(b[K].d), mw = f16(b[K].m);                                                \
+            ROWS4 {                                                                                        \
+                const __m256i p = vdot_u8(q, y[j][K].qs);                                                  \
+                a[j][U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j][K].d), _mm256_cvtepi32_ps(p), a[j][U]); \
+                c[j] += mw * y[j][K].s;                                                                    \
+            }                                                                                              \
+        }
+        BLOCK_LOOP4(nb, Q4_1_BODY4)
+#undef Q4_1_BODY4
+        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) + c[j];
+    }
+}
+
+// Mirrors bertha_dot_q8_0_q8a_avx512 (its accumulator is k & 3 for tail blocks too).
+void VNNI bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                      float *out, size_t ostride) {
+    const bertha_block_q8a *y[4];
+    ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);
+    const int nb = n / 32;
+    for (int r = 0; r < rows; r++) {
+        const block_q8_0 *b = ROW(block_q8_0, w, stride, r);
+        __m256 a[4][4];
+        ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
+        for (int k = 0; k < nb; k++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)b[k].qs);
+            const __m256i aq = _mm256_abs_epi8(q);
+            const float dw = _cvtsh_ss(b[k].d);
+            ROWS4 {
+                const __m256i v = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[j][k].qs), q);
+                const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), aq, v);
+                a[j][k & 3] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j][k].d), _mm256_cvtepi32_ps(p), a[j][k & 3]);
+            }
+        }
+        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]);
+    }
+}
+
+// Mirrors bertha_dot_q4_k_q8k_avx2: scales and mins unpacked and nibbles split once per block for
+// four tokens; vpdpwssd folds the scale multiply into the add.
+void VNNI bertha_dot4_q4_k_q8k_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                      float *out, size_t ostride) {
+    const bertha_block_q8k *y[4];
+    ROWS4 y[j] = (const bertha_block_q8k *)YROW4(x, xstride, j);
+    const int nb = n / 256;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int r = 0; r < rows; r++) {
+        const block_q4_k *b = ROW(block_q4_k, w, stride, r);
+        __m256 acc[4];
+        float mins[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+        ROWS4 acc[j] = _mm256_setzero_ps();
+        for (int k = 0; k < nb; k++) {
+            uint8_t sc[8], m[8];
+            for (int i = 0; i < 8; i++) bertha_scale_min_k4(i, b[k].scales, &sc[i], &m[i]);
+            __m256i s[4];
+            ROWS4 s[j] = _mm256_setzero_si256();
+            for (int i = 0; i < 4; i++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(b[k].qs + 32 * i));
+                const __m256i lo = _mm256_and_si256(q, low4);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+                const __m256i sl = _mm256_set1_epi16(sc[2 * i]), sh = _mm256_set1_epi16(sc[2 * i + 1]);
+                ROWS4 {
+                    const int8_t *yq = y[j][k].qs + 64 * i;
+                    s[j] = _mm256_dpwssd_epi32(s[j], _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)yq)), sl);
+                    s[j] = _mm256_dpwssd_epi32(s[j], _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(yq + 32))), sh);
+                }
+            }
+            const float dw = f16(b[k].d), dmin = f16(b[k].dmin);
+            ROWS4 {
+                int summ = 0;
+                for (int i = 0; i < 8; i++) summ += m[i] * (y[j][k].bsums[2 * i] + y[j][k].bsums[2 * i + 1]);
+                const float dy = y[j][k].d;
+                acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(s[j]), acc[j]);
+                mins[j] += dmin * dy * (float)summ;
+            }
+        }
+        ROWS4 out[(size_t)j * ostride + r] = hsum_ps(acc[j]) - mins[j];
+    }
+}
+
+// Mirrors bertha_dot_q6_k_q8k_avx2: the 6-bit weights are assembled once per block for four tokens.
+void VNNI bertha_dot4_q6_k_q8k_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
+                                      float *out, size_t ostride) {
+    const bertha_block_q8k *y[4];
+    ROWS4 y[j] = (const bertha_block_q8k *)YROW4(x, xstride, j);
+    const int nb = n / 256;
+    const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
+    for (int r = 0; r < rows; r++) {
+        const block_q6_k *b = ROW(block_q6_k, w, stride, r);
+        __m256 acc[4];
+        float corr[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+        ROWS4 acc[j] = _mm256_setzero_ps();
+        for (int k = 0; k < nb; k++) {
+            __m256i s[4];
+            ROWS4 s[j] = _mm256_setzero_si256();
+            for (int h = 0; h < 2; h++) {
+                const uint8_t *ql = b[k].ql + 64 * h;
+                const int8_t *sc = b[k].scales + 8 * h;
+                const __m256i qh = _mm256_loadu_si256((const __m256i *)(b[k].qh + 32 * h));
+                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+                __m256i q[4];
+                q[0] = _mm256_or_si256(_mm256_and_si256(l0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
+                q[1] = _mm256_or_si256(_mm256_and_si256(l1, low4),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4));
+                q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
+                q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
+                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
+                for (int g = 0; g < 4; g++) {
+                    // maddubs lanes 0..7 are elements 0..15 of the group (scale 2g), 8..15 are 16..31 (2g+1)
+                    const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1]), _mm_set1_epi16(sc[2 * g]));
+                    ROWS4 {
+                        const int8_t *yq = y[j][k].qs + 128 * h + 32 * g;
+                        s[j] = _mm256_dpwssd_epi32(s[j], _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)yq)), scv);
+                    }
+                }
+            }
+            const float dw = f16(b[k].d);
+            ROWS4 {
+                int bias = 0;
+                for (int i = 0; i < 16; i++) bias += b[k].scales[i] * y[j][k].bsums[i];
+                const float d = dw * y[j][k].d;
+                acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s[j]), acc[j]);
+                corr[j] += d * (float)(32 * bias);
+            }
+        }
+        ROWS4 out[(size_t)j * ostride + r] = hsum_ps(acc[j]) - corr[j];
+    }
+}
+
+#else
+
+#define FORWARD4(name)                                                                                   \
+    void bertha_dot4_##name##_avx512(int n, const void *w, size_t stride, int rows, const void *x,       \
+                                     size_t xstride, float *out, size_t ostride) {                       \
+        for (int j = 0; j < 4; j++)                                                                      \
+            bertha_dot_##name##_ref(n, w, stride, rows, (const uint8_t *)x + (size_t)j * xstride,        \
+                                    out + (size_t)j * ostride);                                          \
+    }
+FORWARD4(q5_0_q8a) FORWARD4(q4_1_q8a) FORWARD4(q8_0_q8a) FORWARD4(q4_k_q8k) FORWARD4(q6_k_q8k)
+
+#endif
