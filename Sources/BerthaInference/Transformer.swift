@@ -156,9 +156,7 @@ public final class Transformer: @unchecked Sendable {
             let w = weights.blocks[layer]
             // attention: norm, Q/K/V projections
             for i in 0..<n { Ops.rmsNorm(s.x + i * dim, weight: w.attentionNorm.pointer, s.xb + i * dim, count: dim, eps: eps) }
-            MatMul.matmul(w.query, s.xb, rows: n, s.q, pool: pool)
-            MatMul.matmul(w.key, s.xb, rows: n, s.k, pool: pool)
-            MatMul.matmul(w.value, s.xb, rows: n, s.v, pool: pool)
+            MatMul.matmul([(w.query, s.q), (w.key, s.k), (w.value, s.v)], s.xb, rows: n, pool: pool)
             if let lora {
                 lora.apply(layer: layer, .q, s.xb, rows: n, s.q, pool: pool)
                 lora.apply(layer: layer, .k, s.xb, rows: n, s.k, pool: pool)
@@ -195,8 +193,7 @@ public final class Transformer: @unchecked Sendable {
 
             // feed-forward: norm, gate/up, activation, down, optional post-norm, residual
             for i in 0..<n { Ops.rmsNorm(s.x + i * dim, weight: w.feedForwardNorm.pointer, s.xb + i * dim, count: dim, eps: eps) }
-            MatMul.matmul(w.gate, s.xb, rows: n, s.gate, pool: pool)
-            MatMul.matmul(w.up, s.xb, rows: n, s.up, pool: pool)
+            MatMul.matmul([(w.gate, s.gate), (w.up, s.up)], s.xb, rows: n, pool: pool)
             if let lora {
                 lora.apply(layer: layer, .gate, s.xb, rows: n, s.gate, pool: pool)
                 lora.apply(layer: layer, .up, s.xb, rows: n, s.up, pool: pool)

@@ -2,7 +2,7 @@ import BerthaGGUF
 import CBerthaKernels
 
 /// How the activation vector is presented to a dot kernel.
-enum ActivationFormat: Sendable, Equatable {
+enum ActivationFormat: Sendable, Equatable, CaseIterable {
     /// Plain floats (F32/F16/BF16 weights).
     case f32
     /// 32-value int8 blocks with a float scale and sum (`bertha_block_q8a`), for Q4_0 … Q8_0.

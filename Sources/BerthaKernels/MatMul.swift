@@ -91,35 +91,65 @@ public enum MatMul {
     ///   - pool: threads and scratch; used by one caller at a time.
     public static func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, rows n: Int, _ y: UnsafeMutablePointer<Float>,
                               pool: WorkerPool) {
-        guard n > 0 else { return }
-        if n == 1 { return matvec(w, x, y, pool: pool) }
-        let kernel = w.kernel
-        let activationBytes = kernel.activation.bytes(cols: w.cols).unsafelyUnwrapped
-        let cols = w.cols
-        let xq = UnsafeRawPointer(pool.scratch(bytes: activationBytes * n))
-        let format = kernel.activation
-        pool.parallelFor(n) { i in
-            format.quantize(x + i * cols, cols: cols, into: UnsafeMutableRawPointer(mutating: xq + i * activationBytes))
+        matmul([(w, y)], x, rows: n, pool: pool)
+    }
+
+    /// Several batched products of one input, `Yᵢ = X Wᵢᵀ`, as one quantization of `X` per activation
+    /// format and one pool job: Q, K and V (or gate and up) share their input, and fusing them saves
+    /// two quantizations of the batch and four barriers per layer. Each output equals `matmul` of
+    /// its matrix alone, bit for bit.
+    /// - Parameters:
+    ///   - products: the matrices (all with `cols` equal to the row length of `x`) and their
+    ///     outputs (`n * rows` floats each, overwritten).
+    ///   - x: `n * cols` floats.
+    ///   - n: number of activation rows (tokens).
+    ///   - pool: threads and scratch; used by one caller at a time.
+    public static func matmul(_ products: [(weights: WeightMatrix, output: UnsafeMutablePointer<Float>)],
+                              _ x: UnsafePointer<Float>, rows n: Int, pool: WorkerPool) {
+        guard n > 0, let cols = products.first?.weights.cols else { return }
+        precondition(products.allSatisfy { $0.weights.cols == cols }, "matmul: products must share the input length")
+        if n == 1 { return matvec(products, x, pool: pool) }
+        // The batch quantized once per activation format in use, side by side in the scratch.
+        let formats = ActivationFormat.allCases.filter { format in products.contains { $0.weights.kernel.activation == format } }
+        var offsets: [Int] = [], total = 0
+        for format in formats {
+            offsets.append(total)
+            total += (format.bytes(cols: cols).unsafelyUnwrapped * n + 63) & ~63
+        }
+        let scratch = UnsafeMutableRawPointer(pool.scratch(bytes: total))
+        pool.parallelFor(n * formats.count) { item in
+            let (f, i) = item.quotientAndRemainder(dividingBy: n)
+            let format = formats[f]
+            format.quantize(x + i * cols, cols: cols, into: scratch + offsets[f] + i * format.bytes(cols: cols).unsafelyUnwrapped)
         }
         // ~16 KB of weights per chunk stays in L1/L2 across the n activation rows.
-        let chunk = max(4, min(64, 16384 / max(w.rowBytes, 1)))
-        let chunks = (w.rows + chunk - 1) / chunk
-        let data = w.data, stride = w.rowBytes, rows = w.rows, fn = kernel.function, multi = kernel.multiRow
+        var jobs: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, xq: UnsafeRawPointer, chunk: Int, firstChunk: Int)] = []
+        var chunks = 0
+        for (w, y) in products {
+            let chunk = max(4, min(64, 16384 / max(w.rowBytes, 1)))
+            let xq = UnsafeRawPointer(scratch + offsets[formats.firstIndex(of: w.kernel.activation).unsafelyUnwrapped])
+            jobs.append((w, y, xq, chunk, chunks))
+            chunks += (w.rows + chunk - 1) / chunk
+        }
         pool.parallelFor(chunks) { c in
-            let r0 = c * chunk
-            let m = Int32(min(chunk, rows - r0))
-            let wc = data + r0 * stride
+            var j = jobs.count - 1
+            while jobs[j].firstChunk > c { j -= 1 }
+            let job = jobs[j], w = job.w, rows = w.rows, stride = w.rowBytes
+            let activationBytes = w.kernel.activation.bytes(cols: cols).unsafelyUnwrapped
+            let r0 = (c - job.firstChunk) * job.chunk
+            let m = Int32(min(job.chunk, rows - r0))
+            let wc = w.data + r0 * stride
             var i = 0
             // Several activation rows per pass over the chunk: each weight block is unpacked once
-            // for 2 tokens (numbers in docs/kernels.md).
-            if let (group, fnN) = multi {
+            // for 2 or 4 tokens (numbers in docs/kernels.md).
+            if let (group, fnN) = w.kernel.multiRow {
                 while i + group <= n {
-                    fnN(Int32(cols), wc, stride, m, xq + i * activationBytes, activationBytes, y + i * rows + r0, rows)
+                    fnN(Int32(cols), wc, stride, m, job.xq + i * activationBytes, activationBytes, job.y + i * rows + r0, rows)
                     i += group
                 }
             }
             while i < n {
-                fn(Int32(cols), wc, stride, m, xq + i * activationBytes, y + i * rows + r0)
+                w.kernel.function(Int32(cols), wc, stride, m, job.xq + i * activationBytes, job.y + i * rows + r0)
                 i += 1
             }
         }

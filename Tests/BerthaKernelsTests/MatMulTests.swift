@@ -181,8 +181,8 @@ struct MatMulTests {
 
 @Suite("MatMul fused products")
 struct FusedMatvecTests {
-    @Test("several products of one input in one job equal separate matvecs exactly")
-    func fusedEqualsSeparate() throws {
+    @Test("several products of one input in one job equal separate products exactly", arguments: [1, 7])
+    func fusedEqualsSeparate(batch: Int) throws {
         var rng = SeededRandom(seed: 99)
         let cols = 768
         let specs: [(GGMLType, Int)] = [(.q4_K, 100), (.q6_K, 40), (.q8_0, 33), (.q4_1, 64), (.f16, 17)]
@@ -192,24 +192,25 @@ struct FusedMatvecTests {
             buffer.copyBytes(from: bytes)
             return buffer
         }
-        let fused = specs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.1) }
+        let fused = specs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.1 * batch) }
         defer {
             storage.forEach { $0.deallocate() }
             fused.forEach { $0.deallocate() }
         }
-        let x = randomVector(cols, rng: &rng)
+        let x = randomVector(cols * batch, rng: &rng)
         let pool = WorkerPool(threads: 3)
         let matrices = try specs.indices.map { i in
             try WeightMatrix(type: specs[i].0, data: UnsafeRawPointer(storage[i].baseAddress!), rows: specs[i].1, cols: cols)
         }
         let separate = matrices.map { w -> [Float] in
-            var y = [Float](repeating: .nan, count: w.rows)
-            MatMul.matvec(w, x, &y, pool: pool)
+            var y = [Float](repeating: .nan, count: w.rows * batch)
+            MatMul.matmul(w, x, rows: batch, &y, pool: pool)
             return y
         }
-        MatMul.matvec(matrices.indices.map { (weights: matrices[$0], output: fused[$0]) }, x, pool: pool)
+        let products = matrices.indices.map { (weights: matrices[$0], output: fused[$0]) }
+        if batch == 1 { MatMul.matvec(products, x, pool: pool) } else { MatMul.matmul(products, x, rows: batch, pool: pool) }
         for i in specs.indices {
-            #expect(Array(UnsafeBufferPointer(start: fused[i], count: specs[i].1)) == separate[i], "\(specs[i].0)")
+            #expect(Array(UnsafeBufferPointer(start: fused[i], count: specs[i].1 * batch)) == separate[i], "\(specs[i].0)")
         }
     }
 }
