@@ -11,6 +11,7 @@
 // for operation: the same accumulator per block, the same scalar sums in block order, the same
 // horizontal sum.
 #include "blocks.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -39,31 +40,55 @@ static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
     return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, _mm256_loadu_si256((const __m256i *)s));
 }
 
-// Mirrors bertha_dot_q5_0_q8a_avx2 (Gemma 3's main type). Measured in docs/engine.md.
+// The four tokens' block sums side by side, sums[4k + j] = y_j[k].s, so that the per-block
+// correction of all four is one 4-lane FMA instead of four scalar ones (each lane is the same
+// fma(w, s, c) the one-row kernel does). On the stack up to 16384 columns.
+#define TRANSPOSED_SUMS(y, nb, sums)                                                                    \
+    float sums_stack[4 * 512];                                                                          \
+    float *sums = (nb) <= 512 ? sums_stack : (float *)malloc(sizeof(float) * 4 * (size_t)(nb));         \
+    if (!sums) return;                                                                                  \
+    for (int k = 0; k < (nb); k++) ROWS4 sums[4 * k + j] = y[j][k].s;
+
+// Q5_0 and Q4_1, one block for four tokens: the integer dot, then acc += (w_d · y_d) · dot with
+// y_d broadcast from memory (a load, not a shuffle: the ALU ports are the limit here), then the
+// four corrections at once. MUL_SCALE is the weight block's float scale, CORR_SCALE what
+// multiplies the block sums (d for Q5_0, m for Q4_1).
+#define BLOCK4_BODY(K, U, Q, D, M)                                                                      \
+        {                                                                                               \
+            const __m256i q = (Q);                                                                      \
+            const __m256 dv = _mm256_set1_ps(D);                                                        \
+            ROWS4 {                                                                                     \
+                const __m256i p = vdot_u8(q, y[j][K].qs);                                               \
+                const __m256 scale = _mm256_mul_ps(dv, _mm256_broadcast_ss(&y[j][K].d));                \
+                a[j][U] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(p), a[j][U]);                       \
+            }                                                                                           \
+            c = _mm_fmadd_ps(_mm_set1_ps(M), _mm_loadu_ps(sums + 4 * (K)), c);                          \
+        }
+
+// Mirrors bertha_dot_q5_0_q8a_avx2 (Gemma 3's main type). 4 tokens: see docs/kernels.md.
 void VNNI bertha_dot4_q5_0_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
                                       float *out, size_t ostride) {
     const bertha_block_q8a *y[4];
     ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);
     const int nb = n / 32;
+    TRANSPOSED_SUMS(y, nb, sums)
     for (int r = 0; r < rows; r++) {
         const block_q5_0 *b = ROW(block_q5_0, w, stride, r);
         __m256 a[4][4];
-        float c[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+        __m128 c = _mm_setzero_ps();
         ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
-#define Q5_0_BODY4(K, U)                                                                                   \
-        {                                                                                                  \
-            const float dw = f16(b[K].d);                                                                  \
-            const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));              \
-            ROWS4 {                                                                                        \
-                const __m256i p = vdot_u8(q, y[j][K].qs);                                                  \
-                a[j][U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j][K].d), _mm256_cvtepi32_ps(p), a[j][U]); \
-                c[j] += dw * y[j][K].s;                                                                    \
-            }                                                                                              \
+#define Q5_0_BODY4(K, U)                                                                                \
+        {                                                                                               \
+            const float dw = f16(b[K].d);                                                               \
+            BLOCK4_BODY(K, U, _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh)), dw, dw)    \
         }
         BLOCK_LOOP4(nb, Q5_0_BODY4)
 #undef Q5_0_BODY4
-        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) - 16.0f * c[j];
+        float cs[4];
+        _mm_storeu_ps(cs, c);
+        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) - 16.0f * cs[j];
     }
+    if (sums != sums_stack) free(sums);
 }
 
 // Mirrors bertha_dot_q4_1_q8a_avx2 (SmolLM2's main type).
@@ -72,25 +97,20 @@ void VNNI bertha_dot4_q4_1_q8a_avx512(int n, const void *w, size_t stride, int r
     const bertha_block_q8a *y[4];
     ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);
     const int nb = n / 32;
+    TRANSPOSED_SUMS(y, nb, sums)
     for (int r = 0; r < rows; r++) {
         const block_q4_1 *b = ROW(block_q4_1, w, stride, r);
         __m256 a[4][4];
-        float c[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+        __m128 c = _mm_setzero_ps();
         ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
-#define Q4_1_BODY4(K, U)                                                                                   \
-        {                                                                                                  \
-            const __m256i q = unpack_nibbles(b[K].qs);                                                     \
-            const float dw = f16(b[K].d), mw = f16(b[K].m);                                                \
-            ROWS4 {                                                                                        \
-                const __m256i p = vdot_u8(q, y[j][K].qs);                                                  \
-                a[j][U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j][K].d), _mm256_cvtepi32_ps(p), a[j][U]); \
-                c[j] += mw * y[j][K].s;                                                                    \
-            }                                                                                              \
-        }
+#define Q4_1_BODY4(K, U) BLOCK4_BODY(K, U, unpack_nibbles(b[K].qs), f16(b[K].d), f16(b[K].m))
         BLOCK_LOOP4(nb, Q4_1_BODY4)
 #undef Q4_1_BODY4
-        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) + c[j];
+        float cs[4];
+        _mm_storeu_ps(cs, c);
+        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) + cs[j];
     }
+    if (sums != sums_stack) free(sums);
 }
 
 // Mirrors bertha_dot_q8_0_q8a_avx512 (its accumulator is k & 3 for tail blocks too).

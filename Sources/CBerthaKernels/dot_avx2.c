@@ -109,7 +109,7 @@ void AVX2 bertha_dot_q4_0_q8a_avx2(int n, const void *w, size_t stride, int rows
             const float dw = f16(b[K].d);                                                              \
             const __m256i p = dot_u8(unpack_nibbles(b[K].qs), _mm256_loadu_si256((const __m256i *)y[K].qs)); \
             ACC = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
-            corr += dw * y[K].s;                                                                       \
+            corr = __builtin_fmaf(dw, y[K].s, corr);                                                                       \
         }
         BLOCK_LOOP(nb, Q4_0_BODY)
         out[r] = vsum - 8.0f * corr;
@@ -128,7 +128,7 @@ void AVX2 bertha_dot_q4_1_q8a_avx2(int n, const void *w, size_t stride, int rows
         {                                                                                              \
             const __m256i p = dot_u8(unpack_nibbles(b[K].qs), _mm256_loadu_si256((const __m256i *)y[K].qs)); \
             ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
-            corr += f16(b[K].m) * y[K].s;                                                              \
+            corr = __builtin_fmaf(f16(b[K].m), y[K].s, corr);                                                              \
         }
         BLOCK_LOOP(nb, Q4_1_BODY)
         out[r] = vsum + corr;
@@ -148,7 +148,7 @@ void AVX2 bertha_dot_q5_0_q8a_avx2(int n, const void *w, size_t stride, int rows
             const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));          \
             const __m256i p = dot_u8(q, _mm256_loadu_si256((const __m256i *)y[K].qs));               \
             ACC = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
-            corr += dw * y[K].s;                                                                       \
+            corr = __builtin_fmaf(dw, y[K].s, corr);                                                                       \
         }
         BLOCK_LOOP(nb, Q5_0_BODY)
         out[r] = vsum - 16.0f * corr;
@@ -166,7 +166,7 @@ void AVX2 bertha_dot_q5_1_q8a_avx2(int n, const void *w, size_t stride, int rows
             const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));          \
             const __m256i p = dot_u8(q, _mm256_loadu_si256((const __m256i *)y[K].qs));               \
             ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
-            corr += f16(b[K].m) * y[K].s;                                                              \
+            corr = __builtin_fmaf(f16(b[K].m), y[K].s, corr);                                                              \
         }
         BLOCK_LOOP(nb, Q5_1_BODY)
         out[r] = vsum + corr;
