@@ -1,3 +1,4 @@
+import BerthaCore
 import BerthaInference
 import Foundation
 
@@ -59,7 +60,7 @@ public enum EmbeddingBenchmark {
     /// `count` deterministic English sentences of about `characters` characters (the same list
     /// for the same arguments on every machine, so other tools can be measured on it too).
     public static func sentences(count: Int, characters: Int = 140, seed: UInt64 = 42) -> [String] {
-        var rng = SplitMix(state: seed)
+        var rng = SeededRandom(seed: seed)
         return (0..<count).map { _ in
             var words: [String] = []
             var length = 0
@@ -75,17 +76,6 @@ public enum EmbeddingBenchmark {
                 sentence.insert(",", at: space)
             }
             return sentence + (rng.next() % 5 == 0 ? "?" : ".")
-        }
-    }
-
-    private struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 

@@ -1,3 +1,4 @@
+import BerthaCore
 import BerthaInference
 
 /// The hyperparameters of a LoRA adapter.

@@ -1,3 +1,4 @@
+import BerthaCore
 import Foundation
 
 /// llama-bench-style measurement of one model: prompt processing (pp) and generation (tg) tokens/s

@@ -1,3 +1,4 @@
+import BerthaCore
 import Foundation
 
 /// Picks the next token from a row of logits: logit bias, repetition penalties over the last

@@ -50,8 +50,8 @@ public enum IngestBenchmark {
     /// searches for k = 10 (exact below `options.hnswThreshold` vectors, HNSW above).
     public static func search(count: Int, dimension: Int = 384, queries: Int = 100, directory: URL,
                               options: EmbeddedVectorStore.Options = .init(), seed: UInt64 = 42) async throws -> SearchResult {
-        var random = SplitMix(seed)
-        func vector() -> [Float] { (0..<dimension).map { _ in random.nextFloat() * 2 - 1 } }
+        var random = SeededRandom(seed: seed)
+        func vector() -> [Float] { (0..<dimension).map { _ in random.unit() * 2 - 1 } }
         let store = try await EmbeddedVectorStore(directory: directory, options: options)
         let clock = ContinuousClock()
         let writeStart = clock.now
@@ -90,19 +90,3 @@ public enum IngestBenchmark {
     }
 }
 
-/// A small seeded generator so benchmark data is the same on every run.
-struct SplitMix {
-    private var state: UInt64
-
-    init(_ seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}

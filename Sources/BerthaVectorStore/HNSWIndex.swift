@@ -1,3 +1,4 @@
+import BerthaCore
 #if canImport(CBerthaKernels)
 import CBerthaKernels
 #endif
@@ -659,16 +660,11 @@ final class Scratch {
 /// Draws node levels with P(level ≥ l) = M^-l (the paper's mL = 1 / ln M) from a seeded SplitMix64,
 /// so the layer structure of an index is the same on every build.
 private struct LevelGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var random: SeededRandom
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     mutating func level(m: Int) -> Int {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        z ^= z >> 31
-        let uniform = Double(z >> 11) / Double(1 << 53)
+        let uniform = Double(random.next() >> 11) / Double(1 << 53)
         let level = Int(-log(max(uniform, .leastNonzeroMagnitude)) / log(Double(m)))
         return min(level, 16)
     }

@@ -1,3 +1,4 @@
+import BerthaCore
 import BerthaFineTune
 import BerthaGGUF
 import BerthaInference

@@ -1,3 +1,4 @@
+import BerthaCore
 import BerthaGGUF
 import BerthaTestSupport
 import Foundation
@@ -12,18 +13,6 @@ import Testing
 /// crash; keep it under Tests/Fixtures/gguf/ as `crash-*.gguf`).
 @Suite("GGUFFile survives mutated files")
 struct GGUFFuzzTests {
-    /// SplitMix64: small, seeded, the same sequence on every platform.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The small valid files the mutations start from: two built here (also committed under
     /// Tests/Fixtures/gguf/ as seed-writer.gguf and seed-raw.gguf) and seed-gguf-py.gguf, written by
     /// gguf-py with every value type, nested arrays, alignment 64 and ten tensor types.
@@ -48,7 +37,7 @@ struct GGUFFuzzTests {
                                         0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 1 << 32, 1 << 40, 1 << 62,
                                         UInt64(Int64.max), 1 << 63, UInt64.max, UInt64.max - 31]
 
-    static func mutate(_ input: [UInt8], seeds: [[UInt8]], using rng: inout Generator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], seeds: [[UInt8]], using rng: inout SeededRandom) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             guard !bytes.isEmpty else { break }
@@ -110,7 +99,7 @@ struct GGUFFuzzTests {
             try Data(seeds[0]).write(to: URL(fileURLWithPath: directory).appendingPathComponent("seed-writer.gguf"))
             try Data(seeds[1]).write(to: URL(fileURLWithPath: directory).appendingPathComponent("seed-raw.gguf"))
         }
-        var rng = Generator(state: environment["BERTHA_GGUF_FUZZ_SEED"].flatMap(UInt64.init) ?? 0xB34_7A)
+        var rng = SeededRandom(seed: environment["BERTHA_GGUF_FUZZ_SEED"].flatMap(UInt64.init) ?? 0xB34_7A)
         var accepted = 0, rejected = 0
         for _ in 0..<iterations {
             let input = Self.mutate(seeds.randomElement(using: &rng) ?? seeds[0], seeds: seeds, using: &rng)

@@ -1,4 +1,5 @@
 @testable import BerthaGGUF
+import BerthaCore
 import Testing
 
 @Suite("UTF-8 validation of GGUF strings")
@@ -27,7 +28,7 @@ struct UTF8ValidationTests {
 
     @Test("random byte strings agree with the standard library's validation")
     func agreesWithStandardLibrary() {
-        var rng = GGUFFuzzTests.Generator(state: 2024)
+        var rng = SeededRandom(seed: 2024)
         // Bias towards bytes that form (and almost form) multi-byte sequences.
         let alphabet: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE1,
                                  0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF4, 0xF5, 0xFF]

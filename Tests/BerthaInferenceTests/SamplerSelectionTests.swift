@@ -1,3 +1,4 @@
+import BerthaCore
 import BerthaInference
 import Foundation
 import Testing

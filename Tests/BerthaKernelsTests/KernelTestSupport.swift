@@ -1,3 +1,4 @@
+import BerthaCore
 import BerthaGGUF
 import BerthaKernels
 import BerthaTestSupport

@@ -1,11 +1,12 @@
+import BerthaCore
 import Foundation
 @testable import BerthaVectorStore
 
 /// Deterministic random vectors and a double-precision cosine to check the stores against.
 struct VectorFixtures {
-    var rng: SplitMix64
+    var rng: SeededRandom
 
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    init(seed: UInt64) { rng = SeededRandom(seed: seed) }
 
     /// A vector with components uniform in [-1, 1).
     mutating func vector(_ dimension: Int) -> [Float] {
@@ -31,18 +32,5 @@ struct VectorFixtures {
             return VectorRecord(id: "\(document)#\(i)", documentID: document, text: "chunk \(i) of \(document)",
                                 vector: vector(dimension), metadata: meta)
         }
-    }
-}
-
-/// SplitMix64: a small seeded generator, the same sequence on every platform.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
