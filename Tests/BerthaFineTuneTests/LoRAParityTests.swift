@@ -36,7 +36,7 @@ struct LoRAParityTests {
         return best
     }
 
-    @Test("llama.cpp loads the adapter bertha wrote, and its argmax agrees with bertha's wherever its top-2 margin exceeds 0.5 plus the position's own F16 sensitivity",
+    @Test("llama.cpp loads the adapter bertha wrote, and its argmax agrees with bertha's wherever its top-2 margin exceeds 0.5 (unless F16 rounding alone moves that position by more)",
           arguments: models)
     func parity(model: String) throws {
         let stem = model.replacingOccurrences(of: ".gguf", with: "")
@@ -71,22 +71,28 @@ struct LoRAParityTests {
                 for entry in reference {
                     worst = max(worst, abs(Double(logits[Int(entry[0])]) - entry[1]) - 2 * sensitivity)
                 }
-                guard reference[0][1] - reference[1][1] > 0.5 + 2 * sensitivity else {
-                    if reference[0][1] - reference[1][1] > 0.5 { unstable += 1 }
-                    continue
-                }
+                let margin = reference[0][1] - reference[1][1]
+                guard margin > 0.5 else { continue }
+                // The criterion: argmax agrees wherever llama.cpp's margin exceeds 0.5. The
+                // one allowance: a position whose own F16 rounding moves its logits by more than the
+                // margin (measured: one Gemma 3 position, margin 1.53, sensitivity 16.3) has no
+                // engine-independent argmax.
                 let ours = Self.argmax(logits)
-                #expect(ours == Int(reference[0][0]),
-                        "\(model) pos \(position.pos) of '\(testCase.text.prefix(40))…': bertha \(ours), llama.cpp \(Int(reference[0][0])) (sensitivity \(sensitivity))")
-                agreed += 1
-                if Int(position.base_top10[0][0]) != Int(reference[0][0]) { changedByAdapter += 1 }
+                #expect(ours == Int(reference[0][0]) || sensitivity > margin,
+                        "\(model) pos \(position.pos) of '\(testCase.text.prefix(40))…': bertha \(ours), llama.cpp \(Int(reference[0][0])) (margin \(margin), sensitivity \(sensitivity))")
+                if ours == Int(reference[0][0]) {
+                    agreed += 1
+                    if Int(position.base_top10[0][0]) != Int(reference[0][0]) { changedByAdapter += 1 }
+                } else {
+                    unstable += 1
+                }
             }
         }
         let total = fixture.cases.reduce(0) { $0 + $1.positions.count }
-        print("\(model): \(agreed) of \(total) positions compared (\(changedByAdapter) moved by the adapter); \(unstable) with a margin > 0.5 skipped as within their own sensitivity; worst top-10 logit difference beyond 2 × sensitivity \(worst)")
+        print("\(model): argmax agrees at \(agreed) of \(agreed + unstable) positions with a margin > 0.5 (\(total) in all; \(changedByAdapter) of them moved by the adapter); \(unstable) differ where F16 rounding alone moves the logits by more than the margin; worst top-10 logit difference beyond 2 × sensitivity \(worst)")
         // The adapter must matter: where llama.cpp's prediction moved off the base model's, bertha
         // has to follow it (counted among the agreements above).
-        #expect(agreed >= 30, "only \(agreed) of \(total) positions compared")
+        #expect(agreed >= 30 && unstable <= 1, "only \(agreed) of \(total) positions agree, \(unstable) differ")
         #expect(changedByAdapter >= 10, "the adapter changed llama.cpp's argmax at only \(changedByAdapter) compared positions")
         #expect(worst < 1.5, "largest difference at llama.cpp's top-10 ids beyond 2 × the position's sensitivity: \(worst)")
     }
