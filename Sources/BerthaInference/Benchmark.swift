@@ -33,6 +33,11 @@ public enum Benchmark {
         public let pp_tokens_per_second: Stat
         public let tg_tokens_per_second: Stat
         public let peak_rss_bytes: Int?
+        /// Sequences decoded together in the batched-decode test (`bench --parallel N`), else nil.
+        public var parallel: Int? = nil
+        /// Aggregate tokens/s of `parallel` sequences each generating `gen_tokens` tokens in shared
+        /// forward passes after a `prompt_tokens` prompt (llama-batched-bench's S_TG), else nil.
+        public var tg_batch_tokens_per_second: Stat? = nil
     }
 
     /// Runs the benchmark on a loaded model.
@@ -70,6 +75,36 @@ public enum Benchmark {
                       prompt_tokens: promptTokens, gen_tokens: genTokens, reps: reps, kv_type: engine.cache.type.rawValue,
                       load_ms: loaded.loadSeconds * 1000, pp_tokens_per_second: Stat(pp), tg_tokens_per_second: Stat(tg),
                       peak_rss_bytes: peakRSS())
+    }
+
+    /// Batched decoding, the engine's side of continuous batching: `parallel` sequences each take a
+    /// `promptTokens` prompt (not timed), then `genTokens` steps decode one token of every sequence
+    /// in one forward pass with logits for all of them. The engine needs `parallel` cache slots of
+    /// `promptTokens + genTokens` positions and `parallel` logit rows.
+    /// - Parameter onRun: called after each run (index -1 is the warm-up) with its aggregate tokens/s.
+    /// - Returns: aggregate generated tokens/s over the runs after the warm-up.
+    public static func batchedDecode(_ engine: Transformer, parallel: Int, promptTokens: Int, genTokens: Int, reps: Int,
+                                     onRun: (Int, Double) -> Void = { _, _ in }) throws(InferenceError) -> Stat {
+        let vocab = UInt64(engine.configuration.vocabularySize)
+        var rng = SeededRandom(seed: 43)
+        var rates: [Double] = []
+        for rep in -1..<reps {
+            for sequence in 0..<parallel {
+                engine.cache.clear(sequence)
+                let prompt = (0..<promptTokens).map { _ in Int32(truncatingIfNeeded: rng.next() % vocab) }
+                try engine.evaluate(prompt, sequence: sequence)
+            }
+            let start = Date()
+            for step in 0..<genTokens {
+                let tokens = (0..<parallel).map { _ in Int32(truncatingIfNeeded: rng.next() % vocab) }
+                try engine.forward(tokens: tokens, positions: Array(repeating: promptTokens + step, count: parallel),
+                                   sequenceIDs: Array(0..<parallel), logitIndices: Array(0..<parallel))
+            }
+            let rate = Double(parallel * genTokens) / Date().timeIntervalSince(start)
+            if rep >= 0 { rates.append(rate) }
+            onRun(rep, rate)
+        }
+        return Stat(rates)
     }
 
     /// VmHWM from /proc/self/status (Linux), in bytes.

@@ -24,6 +24,21 @@ struct BenchmarkTests {
         #expect((json?["pp_tokens_per_second"] as? [String: Any])?["median"] is Double)
     }
 
+    @Test("batched decoding advances every sequence one token per pass and reports aggregate tokens/s")
+    func batchedDecode() throws {
+        let path = try TestEnvironment.model("SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let loaded = try LoadedModel(path: path, contextLength: 16, threads: 2, sequences: 3)
+        var runs: [Int] = []
+        let stat = try Benchmark.batchedDecode(loaded.transformer, parallel: 3, promptTokens: 5, genTokens: 4, reps: 2) { rep, _ in
+            runs.append(rep)
+        }
+        #expect(runs == [-1, 0, 1])
+        #expect(stat.samples.count == 2 && stat.min > 0)
+        for sequence in 0..<3 { #expect(loaded.transformer.cache.count(of: sequence) == 9) }
+        // Every sequence got logits from the last pass.
+        for row in 0..<3 { #expect(loaded.transformer.logits(row).contains { $0 != 0 }) }
+    }
+
     @Test("the median of an even count is the mean of the middle two")
     func median() {
         #expect(Benchmark.Stat([4, 1, 3, 2]).median == 2.5)

@@ -39,6 +39,9 @@ struct Bench: AsyncParsableCommand {
                                valueName: "model"))
     var embeddings: String?
 
+    @Option(help: "Also decode this many sequences together (one token of each per forward pass, after a -p token prompt each) and report their aggregate tokens/s: the engine's ceiling for serve --parallel.")
+    var parallel: Int?
+
     @Option(help: "Embeddings: number of generated sentences per run.")
     var sentences = 1000
 
@@ -61,6 +64,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard promptTokens > 0, genTokens > 0, reps > 0 else { throw ValidationError("-p, -n and -r must be positive") }
+        guard (parallel ?? 1) > 0 else { throw ValidationError("--parallel must be positive") }
         guard sentences > 0, (batch ?? 1) > 0 else { throw ValidationError("--sentences and --batch must be positive") }
         if embeddings != nil, model != nil { throw ValidationError("give the model either as the argument or as --embeddings, not both") }
         if embeddings == nil, input != nil || saveSentences != nil || batch != nil {
@@ -80,11 +84,20 @@ struct Bench: AsyncParsableCommand {
         let config = full.model
         let path = try await ModelReference.localPath(model ?? config.path, config: full).path
         let loaded = try LoadedModel(path: path, contextLength: promptTokens + genTokens + 1, threads: config.threads,
-                                     batchSize: max(config.batch, 1), kvType: KVCacheType(rawValue: config.kvType) ?? .f16)
-        let progress = ProgressReporter("bench", total: Double(reps + 1), unit: "runs", style: global.style, logInterval: 0)
-        let report = try Benchmark.run(loaded, path: path, promptTokens: promptTokens, genTokens: genTokens, reps: reps) {
+                                     batchSize: max(config.batch, 1), kvType: KVCacheType(rawValue: config.kvType) ?? .f16,
+                                     sequences: max(parallel ?? 1, 1))
+        let runs = Double(reps + 1) * (parallel == nil ? 1 : 2)
+        let progress = ProgressReporter("bench", total: runs, unit: "runs", style: global.style, logInterval: 0)
+        var report = try Benchmark.run(loaded, path: path, promptTokens: promptTokens, genTokens: genTokens, reps: reps) {
             rep, pp, tg in
             progress.advance(detail: String(format: "%@pp %.1f t/s, tg %.1f t/s", rep < 0 ? "warm-up: " : "", pp, tg))
+        }
+        if let parallel {
+            report.parallel = parallel
+            report.tg_batch_tokens_per_second = try Benchmark.batchedDecode(
+                loaded.transformer, parallel: parallel, promptTokens: promptTokens, genTokens: genTokens, reps: reps) { rep, rate in
+                progress.advance(detail: String(format: "%@%d sequences: %.1f t/s", rep < 0 ? "warm-up: " : "", parallel, rate))
+            }
         }
         progress.finish()
         if let output {
@@ -100,6 +113,10 @@ struct Bench: AsyncParsableCommand {
                          promptTokens, report.pp_tokens_per_second.median, report.pp_tokens_per_second.min, report.pp_tokens_per_second.max,
                          genTokens, report.tg_tokens_per_second.median, report.tg_tokens_per_second.min, report.tg_tokens_per_second.max,
                          report.load_ms, Double(report.peak_rss_bytes ?? 0) / 1_048_576))
+            if let batch = report.tg_batch_tokens_per_second, let parallel = report.parallel {
+                print(String(format: "  %d sequences decoding together: %.1f t/s aggregate [%.1f–%.1f], %.2f× tg",
+                             parallel, batch.median, batch.min, batch.max, batch.median / max(report.tg_tokens_per_second.median, 1e-9)))
+            }
         }
     }
 
