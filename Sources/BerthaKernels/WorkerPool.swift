@@ -101,6 +101,8 @@ private final class SharedState: @unchecked Sendable {
 
     /// Spins before a worker blocks: ~0.3 ms at ~20 ns per pause.
     private static let spinsBeforeSleep: UInt64 = 1 << 14
+    /// Spins between yields of the CPU while waiting: ~20 µs.
+    private static let spinsBeforeYield: UInt64 = 1 << 10
 
     init(workers: Int) {
         self.workers = workers
@@ -126,11 +128,14 @@ private final class SharedState: @unchecked Sendable {
         }
         work(count: count, body: body)
         let total = UInt64(count)
-        while bertha_spin_until_equal(completed, total, 1 << 16) != total {
-            sched_yield()  // a worker holding an item was preempted
+        // Yield every ~20 µs of spinning: a worker holding an item may have been preempted, and on
+        // a machine with no spare core (serve's HTTP threads, the load generator) a spinning
+        // thread keeps the one that must run off the CPU for a whole time slice.
+        while bertha_spin_until_equal(completed, total, Self.spinsBeforeYield) != total {
+            sched_yield()
         }
         bertha_atomic_fetch_add(generation, 1)  // closed (even)
-        while bertha_spin_until_equal(active, 0, 1 << 16) != 0 {
+        while bertha_spin_until_equal(active, 0, Self.spinsBeforeYield) != 0 {
             sched_yield()
         }
         self.body = nil
@@ -148,7 +153,14 @@ private final class SharedState: @unchecked Sendable {
     func workerLoop() {
         var seen: UInt64 = 0
         while true {
-            var current = bertha_spin_until_changed(generation, seen, Self.spinsBeforeSleep)
+            var current = seen
+            // Spin for the next job, yielding between rounds so a runnable thread (an HTTP
+            // handler, the caller's own preempted work) gets the core without waiting for a slice.
+            for _ in 0..<(Self.spinsBeforeSleep / Self.spinsBeforeYield) {
+                current = bertha_spin_until_changed(generation, seen, Self.spinsBeforeYield)
+                if current != seen { break }
+                sched_yield()
+            }
             if current == seen {
                 wake.lock()
                 bertha_atomic_fetch_add(sleepers, 1)
