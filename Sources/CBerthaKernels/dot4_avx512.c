@@ -51,8 +51,8 @@ static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
 
 // Q5_0 and Q4_1, one block for four tokens: the integer dot, then acc += (w_d · y_d) · dot with
 // y_d broadcast from memory (a load, not a shuffle: the ALU ports are the limit here), then the
-// four corrections at once. MUL_SCALE is the weight block's float scale, CORR_SCALE what
-// multiplies the block sums (d for Q5_0, m for Q4_1).
+// four corrections at once. Q is the unpacked weight block, D its float scale, M what multiplies
+// the block sums (d for Q5_0, m for Q4_1).
 #define BLOCK4_BODY(K, U, Q, D, M)                                                                      \
         {                                                                                               \
             const __m256i q = (Q);                                                                      \
