@@ -70,9 +70,9 @@ final class RunState: @unchecked Sendable {
     /// Forgets the RoPE tables: the positions changed.
     func invalidateRopeAngles() { ropeValid = 0 }
 
-    /// The RoPE table of `base` for the current chunk's `tokens` positions, filled by `compute`
-    /// (base, cos, sin) the first time a layer asks for it.
-    func ropeAngles(base: Float, tokens: Int,
+    /// The RoPE table of `base` for the current chunk's positions, filled by `compute` (base, cos,
+    /// sin) the first time a layer asks for it.
+    func ropeAngles(base: Float,
                     compute: (Float, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
         -> (cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
         if let table = ropeTables.prefix(ropeValid).first(where: { $0.base == base }) {

@@ -216,7 +216,7 @@ public final class Transformer: @unchecked Sendable {
     /// The angles are computed once per base per forward pass (`RunState.ropeAngles`).
     private func rope(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, layer: Int) {
         let c = configuration
-        let angles = state.ropeAngles(base: c.ropeBase(layer: layer), tokens: tokens) { base, cos, sin in
+        let angles = state.ropeAngles(base: c.ropeBase(layer: layer)) { base, cos, sin in
             Ops.ropeAngles(positions: state.positions, tokens: tokens, ropeDim: c.ropeDimension, freqBase: base,
                            freqScale: 1 / c.ropeScale, factors: weights.ropeFrequencyFactors?.pointer, cos: cos, sin: sin)
         }

@@ -97,12 +97,13 @@ public enum Ops {
     public static func rope(_ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, headDim: Int, ropeDim: Int,
                             positions: UnsafePointer<Int32>, freqBase: Float, freqScale: Float, style: RopeStyle,
                             factors: UnsafePointer<Float>? = nil) {
-        let count = tokens * (ropeDim / 2)
-        let cos = UnsafeMutablePointer<Float>.allocate(capacity: count), sin = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { cos.deallocate(); sin.deallocate() }
-        ropeAngles(positions: positions, tokens: tokens, ropeDim: ropeDim, freqBase: freqBase, freqScale: freqScale,
-                   factors: factors, cos: cos, sin: sin)
-        rope(x, tokens: tokens, heads: heads, headDim: headDim, ropeDim: ropeDim, cos: cos, sin: sin, style: style)
+        // On the stack for the usual sizes: context shifting calls this once per moved key row.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * max(tokens * (ropeDim / 2), 1)) { angles in
+            let cos = angles.baseAddress!, sin = cos + tokens * (ropeDim / 2)
+            ropeAngles(positions: positions, tokens: tokens, ropeDim: ropeDim, freqBase: freqBase, freqScale: freqScale,
+                       factors: factors, cos: cos, sin: sin)
+            rope(x, tokens: tokens, heads: heads, headDim: headDim, ropeDim: ropeDim, cos: cos, sin: sin, style: style)
+        }
     }
 
     /// cos θ and sin θ of every (token, pair) for `rope(_:tokens:heads:headDim:ropeDim:cos:sin:style:)`,
