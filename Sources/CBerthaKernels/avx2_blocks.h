@@ -43,4 +43,17 @@ static inline AVX2 __m256i fifth_bits(const uint8_t *qh4) {
     return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit), _mm256_set1_epi8(0x10));
 }
 
+// BLOCK_LOOP_U runs BODY(k, u) for every block k with u its accumulator index, exactly as
+// dot_avx2.c's BLOCK_LOOP does: blocks 4 at a time into accumulators 0..3, tail blocks into 0. The
+// multi-row kernels use it so each of their outputs sums in the one-row kernel's order.
+#define BLOCK_LOOP_U(NB, BODY)                                  \
+    int k = 0;                                                  \
+    for (; k + 4 <= (NB); k += 4) {                             \
+        BODY(k, 0) BODY(k + 1, 1) BODY(k + 2, 2) BODY(k + 3, 3) \
+    }                                                           \
+    for (; k < (NB); k++) { BODY(k, 0) }
+
+// The horizontal sum of four accumulators A[0..3], in BLOCK_LOOP's order.
+#define SUM4(A) hsum_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
+
 #endif

@@ -14,15 +14,6 @@
 
 #define YROW2(x, xstride, j) ((const bertha_block_q8a *)((const uint8_t *)(x) + (size_t)(j) * (xstride)))
 
-// BLOCK_LOOP2 runs BODY(k, u) for every block k with u its accumulator, exactly as BLOCK_LOOP does.
-#define BLOCK_LOOP2(NB, BODY)                                   \
-    int k = 0;                                                  \
-    for (; k + 4 <= (NB); k += 4) {                             \
-        BODY(k, 0) BODY(k + 1, 1) BODY(k + 2, 2) BODY(k + 3, 3) \
-    }                                                           \
-    for (; k < (NB); k++) { BODY(k, 0) }
-
-#define SUM4(A) hsum_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
 
 // Mirrors bertha_dot_q8_0_q8a_avx2 with its own dot_i8 (|a| is computed once per block by the compiler).
 void AVX2 bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
@@ -42,7 +33,7 @@ void AVX2 bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int row
             const __m256i p1 = dot_i8(a, _mm256_loadu_si256((const __m256i *)y1[K].qs));                  \
             a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
         }
-        BLOCK_LOOP2(nb, Q8_0_BODY2)
+        BLOCK_LOOP_U(nb, Q8_0_BODY2)
 #undef Q8_0_BODY2
         out[r] = SUM4(a0);
         out[ostride + r] = SUM4(a1);
@@ -70,7 +61,7 @@ void AVX2 bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int row
             a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
             c1 = __builtin_fmaf(mw, y1[K].s, c1);                                                                            \
         }
-        BLOCK_LOOP2(nb, Q4_1_BODY2)
+        BLOCK_LOOP_U(nb, Q4_1_BODY2)
 #undef Q4_1_BODY2
         out[r] = SUM4(a0) + c0;
         out[ostride + r] = SUM4(a1) + c1;
@@ -98,7 +89,7 @@ void AVX2 bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t stride, int row
             a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
             c1 = __builtin_fmaf(dw, y1[K].s, c1);                                                                            \
         }
-        BLOCK_LOOP2(nb, Q5_0_BODY2)
+        BLOCK_LOOP_U(nb, Q5_0_BODY2)
 #undef Q5_0_BODY2
         out[r] = SUM4(a0) - 16.0f * c0;
         out[ostride + r] = SUM4(a1) - 16.0f * c1;

@@ -24,16 +24,6 @@
 #define YROW4(x, xstride, j) ((const void *)((const uint8_t *)(x) + (size_t)(j) * (xstride)))
 #define ROWS4 for (int j = 0; j < 4; j++)
 
-// BLOCK_LOOP4 runs BODY(k, u) for every block k with u its accumulator, exactly as dot_avx2.c's
-// BLOCK_LOOP does: blocks 4 at a time into accumulators 0..3, tail blocks into accumulator 0.
-#define BLOCK_LOOP4(NB, BODY)                                   \
-    int k = 0;                                                  \
-    for (; k + 4 <= (NB); k += 4) {                             \
-        BODY(k, 0) BODY(k + 1, 1) BODY(k + 2, 2) BODY(k + 3, 3) \
-    }                                                           \
-    for (; k < (NB); k++) { BODY(k, 0) }
-
-#define SUM4(A) hsum_ps(_mm256_add_ps(_mm256_add_ps(A[0], A[1]), _mm256_add_ps(A[2], A[3])))
 
 // 32 unsigned (≤ 127) · 32 signed bytes → 8 int32: dot_u8 in one instruction.
 static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
@@ -65,53 +55,43 @@ static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
             c = _mm_fmadd_ps(_mm_set1_ps(M), _mm_loadu_ps(sums + 4 * (K)), c);                          \
         }
 
-// Mirrors bertha_dot_q5_0_q8a_avx2 (Gemma 3's main type). 4 tokens: see docs/kernels.md.
-void VNNI bertha_dot4_q5_0_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
-                                      float *out, size_t ostride) {
-    const bertha_block_q8a *y[4];
-    ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);
-    const int nb = n / 32;
-    TRANSPOSED_SUMS(y, nb, sums)
-    for (int r = 0; r < rows; r++) {
-        const block_q5_0 *b = ROW(block_q5_0, w, stride, r);
-        __m256 a[4][4];
-        __m128 c = _mm_setzero_ps();
-        ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
-#define Q5_0_BODY4(K, U)                                                                                \
-        {                                                                                               \
-            const float dw = f16(b[K].d);                                                               \
-            BLOCK4_BODY(K, U, _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh)), dw, dw)    \
-        }
-        BLOCK_LOOP4(nb, Q5_0_BODY4)
-#undef Q5_0_BODY4
-        float cs[4];
-        _mm_storeu_ps(cs, c);
-        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) - 16.0f * cs[j];
+// One four-token kernel over 32-weight blocks with a block-sum correction: BODY(K, U) is the
+// block's BLOCK4_BODY, RESULT the output from `sum` (the four accumulators) and `corr` (the
+// corrections), written as the one-row kernel writes it.
+#define DOT4_WITH_SUMS(NAME, BLOCK, BODY, RESULT)                                                       \
+    void VNNI NAME(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,        \
+                   float *out, size_t ostride) {                                                        \
+        const bertha_block_q8a *y[4];                                                                   \
+        ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);                                   \
+        const int nb = n / 32;                                                                          \
+        TRANSPOSED_SUMS(y, nb, sums)                                                                    \
+        for (int r = 0; r < rows; r++) {                                                                \
+            const BLOCK *b = ROW(BLOCK, w, stride, r);                                                  \
+            __m256 a[4][4];                                                                             \
+            __m128 c = _mm_setzero_ps();                                                                \
+            ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();                            \
+            BLOCK_LOOP_U(nb, BODY)                                                                      \
+            float cs[4];                                                                                \
+            _mm_storeu_ps(cs, c);                                                                       \
+            ROWS4 {                                                                                     \
+                const float sum = SUM4(a[j]), corr = cs[j];                                             \
+                out[(size_t)j * ostride + r] = (RESULT);                                                \
+            }                                                                                           \
+        }                                                                                               \
+        if (sums != sums_stack) free(sums);                                                             \
     }
-    if (sums != sums_stack) free(sums);
-}
+
+// Mirrors bertha_dot_q5_0_q8a_avx2 (Gemma 3's main type). 4 tokens: see docs/kernels.md.
+#define Q5_0_BODY4(K, U)                                                                                \
+    {                                                                                                   \
+        const float dw = f16(b[K].d);                                                                   \
+        BLOCK4_BODY(K, U, _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh)), dw, dw)        \
+    }
+DOT4_WITH_SUMS(bertha_dot4_q5_0_q8a_avx512, block_q5_0, Q5_0_BODY4, sum - 16.0f * corr)
 
 // Mirrors bertha_dot_q4_1_q8a_avx2 (SmolLM2's main type).
-void VNNI bertha_dot4_q4_1_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
-                                      float *out, size_t ostride) {
-    const bertha_block_q8a *y[4];
-    ROWS4 y[j] = (const bertha_block_q8a *)YROW4(x, xstride, j);
-    const int nb = n / 32;
-    TRANSPOSED_SUMS(y, nb, sums)
-    for (int r = 0; r < rows; r++) {
-        const block_q4_1 *b = ROW(block_q4_1, w, stride, r);
-        __m256 a[4][4];
-        __m128 c = _mm_setzero_ps();
-        ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
 #define Q4_1_BODY4(K, U) BLOCK4_BODY(K, U, unpack_nibbles(b[K].qs), f16(b[K].d), f16(b[K].m))
-        BLOCK_LOOP4(nb, Q4_1_BODY4)
-#undef Q4_1_BODY4
-        float cs[4];
-        _mm_storeu_ps(cs, c);
-        ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]) + cs[j];
-    }
-    if (sums != sums_stack) free(sums);
-}
+DOT4_WITH_SUMS(bertha_dot4_q4_1_q8a_avx512, block_q4_1, Q4_1_BODY4, sum + corr)
 
 // Mirrors bertha_dot_q8_0_q8a_avx512 (its accumulator is k & 3 for tail blocks too).
 void VNNI bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,

@@ -129,16 +129,14 @@ void bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t w_stride, int rows, 
 
 /// Four activation rows at once with AVX-512 VL + VNNI (dot4_avx512.c); each output bit-identical to
 /// the one-row kernel the same CPU runs for the type (AVX2, or AVX-512 for Q8_0).
-void bertha_dot4_q5_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
-                                 float *out, size_t out_stride);
-void bertha_dot4_q4_1_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
-                                 float *out, size_t out_stride);
-void bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
-                                 float *out, size_t out_stride);
-void bertha_dot4_q4_k_q8k_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
-                                 float *out, size_t out_stride);
-void bertha_dot4_q6_k_q8k_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, size_t x_stride,
-                                 float *out, size_t out_stride);
+#define BERTHA_DECLARE_DOT4(name)                                                                        \
+    void bertha_dot4_##name##_avx512(int n, const void *w, size_t w_stride, int rows, const void *x,       \
+                                     size_t x_stride, float *out, size_t out_stride);
+BERTHA_DECLARE_DOT4(q5_0_q8a)
+BERTHA_DECLARE_DOT4(q4_1_q8a)
+BERTHA_DECLARE_DOT4(q8_0_q8a)
+BERTHA_DECLARE_DOT4(q4_k_q8k)
+BERTHA_DECLARE_DOT4(q6_k_q8k)
 
 /// 1 when the running CPU can execute the `_avx2` kernels, 1 also on AVX-512 machines.
 int bertha_has_avx2(void);
