@@ -50,32 +50,10 @@ public enum MatMul {
         guard let cols = products.first?.weights.cols else { return }
         precondition(products.allSatisfy { $0.weights.cols == cols }, "matvec: products must share the input length")
         if products.count == 1 { return matvec(products[0].weights, x, products[0].output, pool: pool) }
-        // One quantized copy of x per activation format in use, side by side in the scratch.
-        let formats: [ActivationFormat] = [.f32, .q8a, .q8k]
-        var offsets = [Int](repeating: -1, count: 3), total = 0
-        for (i, format) in formats.enumerated() where products.contains(where: { $0.weights.kernel.activation == format }) {
-            offsets[i] = total
-            total += (format.bytes(cols: cols).unsafelyUnwrapped + 63) & ~63
-        }
-        let scratch = pool.scratch(bytes: total)
-        for (i, format) in formats.enumerated() where offsets[i] >= 0 {
-            format.quantize(x, cols: cols, into: scratch + offsets[i])
-        }
-        var jobs: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, xq: UnsafeRawPointer, chunk: Int, firstChunk: Int)] = []
-        var chunks = 0
-        for (w, y) in products {
-            let chunk = rowsPerChunk(w, threads: pool.threads)
-            let offset = offsets[formats.firstIndex(of: w.kernel.activation).unsafelyUnwrapped]
-            jobs.append((w, y, UnsafeRawPointer(scratch + offset), chunk, chunks))
-            chunks += (w.rows + chunk - 1) / chunk
-        }
-        pool.parallelFor(chunks) { c in
-            var j = jobs.count - 1
-            while jobs[j].firstChunk > c { j -= 1 }
-            let job = jobs[j]
-            let r0 = (c - job.firstChunk) * job.chunk
-            let n = min(job.chunk, job.w.rows - r0)
-            job.w.kernel.function(Int32(cols), job.w.data + r0 * job.w.rowBytes, job.w.rowBytes, Int32(n), job.xq, job.y + r0)
+        let plan = FusedProducts(products, x, cols: cols, rows: 1, pool: pool) { rowsPerChunk($0, threads: pool.threads) }
+        pool.parallelFor(plan.chunks) { c in
+            let (job, r0, m) = plan.locate(c)
+            job.w.kernel.function(Int32(cols), job.w.data + r0 * job.w.rowBytes, job.w.rowBytes, Int32(m), job.xq, job.y + r0)
         }
     }
 
@@ -109,47 +87,23 @@ public enum MatMul {
         guard n > 0, let cols = products.first?.weights.cols else { return }
         precondition(products.allSatisfy { $0.weights.cols == cols }, "matmul: products must share the input length")
         if n == 1 { return matvec(products, x, pool: pool) }
-        // The batch quantized once per activation format in use, side by side in the scratch.
-        let formats = ActivationFormat.allCases.filter { format in products.contains { $0.weights.kernel.activation == format } }
-        var offsets: [Int] = [], total = 0
-        for format in formats {
-            offsets.append(total)
-            total += (format.bytes(cols: cols).unsafelyUnwrapped * n + 63) & ~63
-        }
-        let scratch = UnsafeMutableRawPointer(pool.scratch(bytes: total))
-        pool.parallelFor(n * formats.count) { item in
-            let (f, i) = item.quotientAndRemainder(dividingBy: n)
-            let format = formats[f]
-            format.quantize(x + i * cols, cols: cols, into: scratch + offsets[f] + i * format.bytes(cols: cols).unsafelyUnwrapped)
-        }
         // ~16 KB of weights per chunk stays in L1/L2 across the n activation rows.
-        var jobs: [(w: WeightMatrix, y: UnsafeMutablePointer<Float>, xq: UnsafeRawPointer, chunk: Int, firstChunk: Int)] = []
-        var chunks = 0
-        for (w, y) in products {
-            let chunk = max(4, min(64, 16384 / max(w.rowBytes, 1)))
-            let xq = UnsafeRawPointer(scratch + offsets[formats.firstIndex(of: w.kernel.activation).unsafelyUnwrapped])
-            jobs.append((w, y, xq, chunk, chunks))
-            chunks += (w.rows + chunk - 1) / chunk
-        }
-        pool.parallelFor(chunks) { c in
-            var j = jobs.count - 1
-            while jobs[j].firstChunk > c { j -= 1 }
-            let job = jobs[j], w = job.w, rows = w.rows, stride = w.rowBytes
-            let activationBytes = w.kernel.activation.bytes(cols: cols).unsafelyUnwrapped
-            let r0 = (c - job.firstChunk) * job.chunk
-            let m = Int32(min(job.chunk, rows - r0))
+        let plan = FusedProducts(products, x, cols: cols, rows: n, pool: pool) { max(4, min(64, 16384 / max($0.rowBytes, 1))) }
+        pool.parallelFor(plan.chunks) { c in
+            let (job, r0, m) = plan.locate(c)
+            let w = job.w, rows = w.rows, stride = w.rowBytes, xBytes = job.xBytes
             let wc = w.data + r0 * stride
             var i = 0
             // Several activation rows per pass over the chunk: each weight block is unpacked once
             // for 2 or 4 tokens (numbers in docs/kernels.md).
             if let (group, fnN) = w.kernel.multiRow {
                 while i + group <= n {
-                    fnN(Int32(cols), wc, stride, m, job.xq + i * activationBytes, activationBytes, job.y + i * rows + r0, rows)
+                    fnN(Int32(cols), wc, stride, Int32(m), job.xq + i * xBytes, xBytes, job.y + i * rows + r0, rows)
                     i += group
                 }
             }
             while i < n {
-                w.kernel.function(Int32(cols), wc, stride, m, job.xq + i * activationBytes, job.y + i * rows + r0)
+                w.kernel.function(Int32(cols), wc, stride, Int32(m), job.xq + i * xBytes, job.y + i * rows + r0)
                 i += 1
             }
         }
@@ -161,5 +115,59 @@ public enum MatMul {
         if threads == 1 { return w.rows }
         let target = max(w.rows / (threads * 8), 1)
         return max(16, (target + 3) & ~3)
+    }
+}
+
+/// The common setup of a fused product job (`MatMul.matvec(_:_:pool:)`, `MatMul.matmul(_:_:rows:pool:)`):
+/// the input's `n` rows quantized once per activation format in use, side by side in the pool's
+/// scratch, and the weight-row chunks of all products numbered consecutively for one pool job.
+private struct FusedProducts {
+    struct Job {
+        let w: WeightMatrix
+        let y: UnsafeMutablePointer<Float>
+        /// The input in this matrix's activation format, `xBytes` per row.
+        let xq: UnsafeRawPointer
+        let xBytes: Int
+        let chunk: Int
+        let firstChunk: Int
+    }
+
+    private(set) var jobs: [Job] = []
+    private(set) var chunks = 0
+
+    init(_ products: [(weights: WeightMatrix, output: UnsafeMutablePointer<Float>)], _ x: UnsafePointer<Float>,
+         cols: Int, rows n: Int, pool: WorkerPool, chunk: (WeightMatrix) -> Int) {
+        let formats = ActivationFormat.allCases.filter { format in products.contains { $0.weights.kernel.activation == format } }
+        let rowBytes = formats.map { $0.bytes(cols: cols).unsafelyUnwrapped }  // checked in WeightMatrix.init
+        var offsets: [Int] = [], total = 0
+        for bytes in rowBytes {
+            offsets.append(total)
+            total += (bytes * n + 63) & ~63
+        }
+        let scratch = pool.scratch(bytes: total)
+        if n == 1 {
+            // One vector: a few µs per format, not worth a pool job and its barrier.
+            for (f, format) in formats.enumerated() { format.quantize(x, cols: cols, into: scratch + offsets[f]) }
+        } else {
+            pool.parallelFor(n * formats.count) { item in
+                let (f, i) = item.quotientAndRemainder(dividingBy: n)
+                formats[f].quantize(x + i * cols, cols: cols, into: scratch + offsets[f] + i * rowBytes[f])
+            }
+        }
+        for (w, y) in products {
+            let f = formats.firstIndex(of: w.kernel.activation).unsafelyUnwrapped
+            let size = chunk(w)
+            jobs.append(Job(w: w, y: y, xq: UnsafeRawPointer(scratch + offsets[f]), xBytes: rowBytes[f], chunk: size, firstChunk: chunks))
+            chunks += (w.rows + size - 1) / size
+        }
+    }
+
+    /// Chunk `c`: its product, first weight row and row count.
+    func locate(_ c: Int) -> (job: Job, firstRow: Int, rows: Int) {
+        var j = jobs.count - 1
+        while jobs[j].firstChunk > c { j -= 1 }
+        let job = jobs[j]
+        let r0 = (c - job.firstChunk) * job.chunk
+        return (job, r0, min(job.chunk, job.w.rows - r0))
     }
 }
