@@ -108,7 +108,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         // MARK: tests
-        .target(name: "BerthaTestSupport", dependencies: ["BerthaCore"], path: "Tests/BerthaTestSupport", swiftSettings: swiftSettings),
+        .target(name: "BerthaTestSupport", dependencies: ["BerthaCore", "BerthaGGUF", "BerthaKernels"], path: "Tests/BerthaTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "BerthaCoreTests", dependencies: ["BerthaCore", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaGGUFTests", dependencies: ["BerthaGGUF", "BerthaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthaKernelsTests", dependencies: ["BerthaKernels", "BerthaGGUF", "BerthaTestSupport"], swiftSettings: swiftSettings),

@@ -16,10 +16,16 @@ final class GGUFMapping: @unchecked Sendable {
     private let isCopy: Bool
 
     init(copying bytes: some Collection<UInt8>) {
-        size = bytes.count
+        let count = bytes.count
+        size = count
         isCopy = true
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 64)
-        _ = UnsafeMutableRawBufferPointer(start: storage, count: size).initializeMemory(as: UInt8.self, from: bytes)
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        let copied = bytes.withContiguousStorageIfAvailable { source in
+            if let start = source.baseAddress { storage.copyMemory(from: start, byteCount: count) }
+        }
+        if copied == nil {  // element by element: a minute per GB in a debug build, so only when not contiguous
+            _ = UnsafeMutableRawBufferPointer(start: storage, count: count).initializeMemory(as: UInt8.self, from: bytes)
+        }
         base = UnsafeRawPointer(storage)
     }
 

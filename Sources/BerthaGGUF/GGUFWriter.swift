@@ -77,9 +77,19 @@ public struct GGUFWriter: Sendable {
 
     /// Adds an F32 tensor from its values (row-major in ggml's order: `shape[0]` varies fastest).
     public mutating func addTensor(name: String, shape: [Int], values: [Float]) throws(GGUFError) {
+        #if _endian(little)
+        // One copy: a per-value loop takes a minute for a 1 GB model in a debug build.
+        let bytes = values.withUnsafeBytes { raw in
+            [UInt8](unsafeUninitializedCapacity: raw.count) { buffer, count in
+                if let start = raw.baseAddress { buffer.baseAddress!.initialize(from: start.assumingMemoryBound(to: UInt8.self), count: raw.count) }
+                count = raw.count
+            }
+        }
+        #else
         var bytes = [UInt8]()
         bytes.reserveCapacity(values.count * 4)
         for value in values { appendLittleEndian(value.bitPattern, to: &bytes) }
+        #endif
         try addTensor(name: name, shape: shape, type: .f32, data: bytes)
     }
 

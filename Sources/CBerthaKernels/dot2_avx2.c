@@ -29,9 +29,9 @@ void AVX2 bertha_dot2_q8_0_q8a_avx2(int n, const void *w, size_t stride, int row
             const __m256i a = _mm256_loadu_si256((const __m256i *)b[K].qs);                               \
             const float dw = f16(b[K].d);                                                                  \
             const __m256i p0 = dot_i8(a, _mm256_loadu_si256((const __m256i *)y0[K].qs));                  \
-            a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
+            a0[U] = _mm256_fmadd_ps(lane_scales(dw, y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
             const __m256i p1 = dot_i8(a, _mm256_loadu_si256((const __m256i *)y1[K].qs));                  \
-            a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
+            a1[U] = _mm256_fmadd_ps(lane_scales(dw, y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
         }
         BLOCK_LOOP_U(nb, Q8_0_BODY2)
 #undef Q8_0_BODY2
@@ -55,10 +55,10 @@ void AVX2 bertha_dot2_q4_1_q8a_avx2(int n, const void *w, size_t stride, int row
             const __m256i q = unpack_nibbles(b[K].qs);                                                     \
             const float dw = f16(b[K].d), mw = f16(b[K].m);                                                \
             const __m256i p0 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y0[K].qs));                  \
-            a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
+            a0[U] = _mm256_fmadd_ps(lane_scales(dw, y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
             c0 = __builtin_fmaf(mw, y0[K].s, c0);                                                                            \
             const __m256i p1 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y1[K].qs));                  \
-            a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
+            a1[U] = _mm256_fmadd_ps(lane_scales(dw, y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
             c1 = __builtin_fmaf(mw, y1[K].s, c1);                                                                            \
         }
         BLOCK_LOOP_U(nb, Q4_1_BODY2)
@@ -83,10 +83,10 @@ void AVX2 bertha_dot2_q5_0_q8a_avx2(int n, const void *w, size_t stride, int row
             const float dw = f16(b[K].d);                                                                  \
             const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));              \
             const __m256i p0 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y0[K].qs));                  \
-            a0[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
+            a0[U] = _mm256_fmadd_ps(lane_scales(dw, y0[K].d), _mm256_cvtepi32_ps(p0), a0[U]);         \
             c0 = __builtin_fmaf(dw, y0[K].s, c0);                                                                            \
             const __m256i p1 = dot_u8(q, _mm256_loadu_si256((const __m256i *)y1[K].qs));                  \
-            a1[U] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
+            a1[U] = _mm256_fmadd_ps(lane_scales(dw, y1[K].d), _mm256_cvtepi32_ps(p1), a1[U]);         \
             c1 = __builtin_fmaf(dw, y1[K].s, c1);                                                                            \
         }
         BLOCK_LOOP_U(nb, Q5_0_BODY2)

@@ -40,8 +40,8 @@ static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
     for (int k = 0; k < (nb); k++) ROWS4 sums[4 * k + j] = y[j][k].s;
 
 // Q5_0 and Q4_1, one block for four tokens: the integer dot, then acc += (w_d · y_d) · dot with
-// y_d broadcast from memory (a load, not a shuffle: the ALU ports are the limit here), then the
-// four corrections at once. Q is the unpacked weight block, D its float scale, M what multiplies
+// y_d the token's 8 lane scales, loaded by the multiply (a load, not a shuffle: the ALU ports are
+// the limit here), then the four corrections at once. Q is the unpacked weight block, D its float scale, M what multiplies
 // the block sums (d for Q5_0, m for Q4_1).
 #define BLOCK4_BODY(K, U, Q, D, M)                                                                      \
         {                                                                                               \
@@ -49,7 +49,7 @@ static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
             const __m256 dv = _mm256_set1_ps(D);                                                        \
             ROWS4 {                                                                                     \
                 const __m256i p = vdot_u8(q, y[j][K].qs);                                               \
-                const __m256 scale = _mm256_mul_ps(dv, _mm256_broadcast_ss(&y[j][K].d));                \
+                const __m256 scale = _mm256_mul_ps(dv, _mm256_loadu_ps(y[j][K].d));                \
                 a[j][U] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(p), a[j][U]);                       \
             }                                                                                           \
             c = _mm_fmadd_ps(_mm_set1_ps(M), _mm_loadu_ps(sums + 4 * (K)), c);                          \
@@ -106,11 +106,11 @@ void VNNI bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t stride, int r
         for (int k = 0; k < nb; k++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)b[k].qs);
             const __m256i aq = _mm256_abs_epi8(q);
-            const float dw = _cvtsh_ss(b[k].d);
+            const __m256 dwv = _mm256_set1_ps(_cvtsh_ss(b[k].d));
             ROWS4 {
                 const __m256i v = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[j][k].qs), q);
                 const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), aq, v);
-                a[j][k & 3] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j][k].d), _mm256_cvtepi32_ps(p), a[j][k & 3]);
+                a[j][k & 3] = _mm256_fmadd_ps(_mm256_mul_ps(dwv, _mm256_loadu_ps(y[j][k].d)), _mm256_cvtepi32_ps(p), a[j][k & 3]);
             }
         }
         ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]);
@@ -118,7 +118,7 @@ void VNNI bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t stride, int r
 }
 
 // Mirrors bertha_dot_q4_k_q8k_avx2: scales and mins unpacked and nibbles split once per block for
-// four tokens; vpdpwssd folds the scale multiply into the add.
+// four tokens.
 void VNNI bertha_dot4_q4_k_q8k_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
                                       float *out, size_t ostride) {
     const bertha_block_q8k *y[4];
@@ -127,35 +127,30 @@ void VNNI bertha_dot4_q4_k_q8k_avx512(int n, const void *w, size_t stride, int r
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     for (int r = 0; r < rows; r++) {
         const block_q4_k *b = ROW(block_q4_k, w, stride, r);
-        __m256 acc[4];
-        float mins[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
-        ROWS4 acc[j] = _mm256_setzero_ps();
+        __m256 acc[4], accm[4];
+        ROWS4 acc[j] = accm[j] = _mm256_setzero_ps();
         for (int k = 0; k < nb; k++) {
             uint8_t sc[8], m[8];
             for (int i = 0; i < 8; i++) bertha_scale_min_k4(i, b[k].scales, &sc[i], &m[i]);
-            __m256i s[4];
-            ROWS4 s[j] = _mm256_setzero_si256();
+            __m256 f0[4], f1[4];
+            ROWS4 f0[j] = f1[j] = _mm256_setzero_ps();
             for (int i = 0; i < 4; i++) {
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(b[k].qs + 32 * i));
                 const __m256i lo = _mm256_and_si256(q, low4);
                 const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
                 const __m256i sl = _mm256_set1_epi16(sc[2 * i]), sh = _mm256_set1_epi16(sc[2 * i + 1]);
                 ROWS4 {
-                    const int8_t *yq = y[j][k].qs + 64 * i;
-                    s[j] = _mm256_dpwssd_epi32(s[j], _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)yq)), sl);
-                    s[j] = _mm256_dpwssd_epi32(s[j], _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(yq + 32))), sh);
+                    f0[j] = k_chunk(lo, y[j][k].qs + 64 * i, sl, y[j][k].d + 16 * i, f0[j]);
+                    f1[j] = k_chunk(hi, y[j][k].qs + 64 * i + 32, sh, y[j][k].d + 16 * i + 8, f1[j]);
                 }
             }
-            const float dw = f16(b[k].d), dmin = f16(b[k].dmin);
+            const __m256 dw = _mm256_set1_ps(f16(b[k].d)), dmin = _mm256_set1_ps(f16(b[k].dmin));
             ROWS4 {
-                int summ = 0;
-                for (int i = 0; i < 8; i++) summ += m[i] * (y[j][k].bsums[2 * i] + y[j][k].bsums[2 * i + 1]);
-                const float dy = y[j][k].d;
-                acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(s[j]), acc[j]);
-                mins[j] += dmin * dy * (float)summ;
+                acc[j] = _mm256_fmadd_ps(dw, _mm256_add_ps(f0[j], f1[j]), acc[j]);
+                accm[j] = _mm256_fmadd_ps(dmin, k4_mins(m, y[j][k].sums32), accm[j]);
             }
         }
-        ROWS4 out[(size_t)j * ostride + r] = hsum_ps(acc[j]) - mins[j];
+        ROWS4 out[(size_t)j * ostride + r] = hsum_ps(_mm256_sub_ps(acc[j], accm[j]));
     }
 }
 
@@ -165,48 +160,35 @@ void VNNI bertha_dot4_q6_k_q8k_avx512(int n, const void *w, size_t stride, int r
     const bertha_block_q8k *y[4];
     ROWS4 y[j] = (const bertha_block_q8k *)YROW4(x, xstride, j);
     const int nb = n / 256;
-    const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
     for (int r = 0; r < rows; r++) {
         const block_q6_k *b = ROW(block_q6_k, w, stride, r);
         __m256 acc[4];
-        float corr[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
         ROWS4 acc[j] = _mm256_setzero_ps();
         for (int k = 0; k < nb; k++) {
-            __m256i s[4];
-            ROWS4 s[j] = _mm256_setzero_si256();
+            __m256 f0[4], f1[4];
+            ROWS4 f0[j] = f1[j] = _mm256_setzero_ps();
             for (int h = 0; h < 2; h++) {
-                const uint8_t *ql = b[k].ql + 64 * h;
-                const int8_t *sc = b[k].scales + 8 * h;
-                const __m256i qh = _mm256_loadu_si256((const __m256i *)(b[k].qh + 32 * h));
-                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
                 __m256i q[4];
-                q[0] = _mm256_or_si256(_mm256_and_si256(l0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
-                q[1] = _mm256_or_si256(_mm256_and_si256(l1, low4),
-                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4));
-                q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
-                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
-                q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
-                                       _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
-                for (int g = 0; g < 4; g++) {
-                    // maddubs lanes 0..7 are elements 0..15 of the group (scale 2g), 8..15 are 16..31 (2g+1)
-                    const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1]), _mm_set1_epi16(sc[2 * g]));
-                    ROWS4 {
-                        const int8_t *yq = y[j][k].qs + 128 * h + 32 * g;
-                        s[j] = _mm256_dpwssd_epi32(s[j], _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)yq)), scv);
-                    }
+                q6_unpack(b[k].ql + 64 * h, b[k].qh + 32 * h, q);
+                const int8_t *sc = b[k].scales + 8 * h;
+                const __m256i s0 = q6_scales(sc, 0), s1 = q6_scales(sc, 1), s2 = q6_scales(sc, 2), s3 = q6_scales(sc, 3);
+                ROWS4 {
+                    const int8_t *yq = y[j][k].qs + 128 * h;
+                    const float *yd = y[j][k].d + 32 * h;
+                    f0[j] = k_chunk(q[0], yq, s0, yd, f0[j]);
+                    f1[j] = k_chunk(q[1], yq + 32, s1, yd + 8, f1[j]);
+                    f0[j] = k_chunk(q[2], yq + 64, s2, yd + 16, f0[j]);
+                    f1[j] = k_chunk(q[3], yq + 96, s3, yd + 24, f1[j]);
                 }
             }
-            const float dw = f16(b[k].d);
+            const __m256 dw = _mm256_set1_ps(f16(b[k].d));
             ROWS4 {
-                int bias = 0;
-                for (int i = 0; i < 16; i++) bias += b[k].scales[i] * y[j][k].bsums[i];
-                const float d = dw * y[j][k].d;
-                acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s[j]), acc[j]);
-                corr[j] += d * (float)(32 * bias);
+                const __m256 f = _mm256_fnmadd_ps(_mm256_set1_ps(32.0f), q6_offset_sums(b[k].scales, y[j][k].sums16),
+                                                  _mm256_add_ps(f0[j], f1[j]));
+                acc[j] = _mm256_fmadd_ps(dw, f, acc[j]);
             }
         }
-        ROWS4 out[(size_t)j * ostride + r] = hsum_ps(acc[j]) - corr[j];
+        ROWS4 out[(size_t)j * ostride + r] = hsum_ps(acc[j]);
     }
 }
 

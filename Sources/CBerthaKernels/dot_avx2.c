@@ -90,7 +90,7 @@ void AVX2 bertha_dot_q8_0_q8a_avx2(int n, const void *w, size_t stride, int rows
         {                                                                                              \
             const __m256i p = dot_i8(_mm256_loadu_si256((const __m256i *)b[K].qs),                    \
                                      _mm256_loadu_si256((const __m256i *)y[K].qs));                   \
-            ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
+            ACC = _mm256_fmadd_ps(lane_scales(f16(b[K].d), y[K].d), _mm256_cvtepi32_ps(p), ACC); \
         }
         BLOCK_LOOP(nb, Q8_0_BODY)
         out[r] = vsum;
@@ -108,7 +108,7 @@ void AVX2 bertha_dot_q4_0_q8a_avx2(int n, const void *w, size_t stride, int rows
         {                                                                                              \
             const float dw = f16(b[K].d);                                                              \
             const __m256i p = dot_u8(unpack_nibbles(b[K].qs), _mm256_loadu_si256((const __m256i *)y[K].qs)); \
-            ACC = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
+            ACC = _mm256_fmadd_ps(lane_scales(dw, y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
             corr = __builtin_fmaf(dw, y[K].s, corr);                                                                       \
         }
         BLOCK_LOOP(nb, Q4_0_BODY)
@@ -127,7 +127,7 @@ void AVX2 bertha_dot_q4_1_q8a_avx2(int n, const void *w, size_t stride, int rows
 #define Q4_1_BODY(K, ACC)                                                                              \
         {                                                                                              \
             const __m256i p = dot_u8(unpack_nibbles(b[K].qs), _mm256_loadu_si256((const __m256i *)y[K].qs)); \
-            ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
+            ACC = _mm256_fmadd_ps(lane_scales(f16(b[K].d), y[K].d), _mm256_cvtepi32_ps(p), ACC); \
             corr = __builtin_fmaf(f16(b[K].m), y[K].s, corr);                                                              \
         }
         BLOCK_LOOP(nb, Q4_1_BODY)
@@ -147,7 +147,7 @@ void AVX2 bertha_dot_q5_0_q8a_avx2(int n, const void *w, size_t stride, int rows
             const float dw = f16(b[K].d);                                                              \
             const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));          \
             const __m256i p = dot_u8(q, _mm256_loadu_si256((const __m256i *)y[K].qs));               \
-            ACC = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
+            ACC = _mm256_fmadd_ps(lane_scales(dw, y[K].d), _mm256_cvtepi32_ps(p), ACC);           \
             corr = __builtin_fmaf(dw, y[K].s, corr);                                                                       \
         }
         BLOCK_LOOP(nb, Q5_0_BODY)
@@ -165,7 +165,7 @@ void AVX2 bertha_dot_q5_1_q8a_avx2(int n, const void *w, size_t stride, int rows
         {                                                                                              \
             const __m256i q = _mm256_or_si256(unpack_nibbles(b[K].qs), fifth_bits(b[K].qh));          \
             const __m256i p = dot_u8(q, _mm256_loadu_si256((const __m256i *)y[K].qs));               \
-            ACC = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[K].d) * y[K].d), _mm256_cvtepi32_ps(p), ACC); \
+            ACC = _mm256_fmadd_ps(lane_scales(f16(b[K].d), y[K].d), _mm256_cvtepi32_ps(p), ACC); \
             corr = __builtin_fmaf(f16(b[K].m), y[K].s, corr);                                                              \
         }
         BLOCK_LOOP(nb, Q5_1_BODY)
@@ -179,35 +179,29 @@ static inline void k4_scales(const uint8_t *packed, uint8_t sc[8], uint8_t m[8])
     for (int j = 0; j < 8; j++) bertha_scale_min_k4(j, packed, &sc[j], &m[j]);
 }
 
-// Measured: 2048×768 5.1 GB/s, 640×2048 4.0 (Gemma 3 shapes; 1 thread, loaded VM).
+// Measured before the per-4 activation scales: 2048×768 5.1 GB/s, 640×2048 4.0 (Gemma 3 shapes;
+// 1 thread, loaded VM).
 void AVX2 bertha_dot_q4_k_q8k_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
     const bertha_block_q8k *y = (const bertha_block_q8k *)x;
     const int nb = n / 256;
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     for (int r = 0; r < rows; r++) {
         const block_q4_k *b = ROW(block_q4_k, w, stride, r);
-        __m256 acc = _mm256_setzero_ps();
-        float mins = 0.0f;
+        __m256 acc = _mm256_setzero_ps(), accm = acc;
         for (int k = 0; k < nb; k++) {
             uint8_t sc[8], m[8];
             k4_scales(b[k].scales, sc, m);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += m[j] * (y[k].bsums[2 * j] + y[k].bsums[2 * j + 1]);
-            __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+            __m256 f0 = _mm256_setzero_ps(), f1 = f0;
             for (int i = 0; i < 4; i++) {
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(b[k].qs + 32 * i));
-                const __m256i lo = _mm256_and_si256(q, low4);
-                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-                const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i)));
-                const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i + 32)));
-                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, _mm256_set1_epi16(sc[2 * i])));
-                s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(p1, _mm256_set1_epi16(sc[2 * i + 1])));
+                f0 = k_chunk(_mm256_and_si256(q, low4), y[k].qs + 64 * i, _mm256_set1_epi16(sc[2 * i]), y[k].d + 16 * i, f0);
+                f1 = k_chunk(_mm256_and_si256(_mm256_srli_epi16(q, 4), low4), y[k].qs + 64 * i + 32,
+                             _mm256_set1_epi16(sc[2 * i + 1]), y[k].d + 16 * i + 8, f1);
             }
-            const float dy = y[k].d;
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].d) * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
-            mins += f16(b[k].dmin) * dy * (float)summ;
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].d)), _mm256_add_ps(f0, f1), acc);
+            accm = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].dmin)), k4_mins(m, y[k].sums32), accm);
         }
-        out[r] = hsum_ps(acc) - mins;
+        out[r] = hsum_ps(_mm256_sub_ps(acc, accm));
     }
 }
 
@@ -217,17 +211,14 @@ void AVX2 bertha_dot_q5_k_q8k_avx2(int n, const void *w, size_t stride, int rows
     const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     for (int r = 0; r < rows; r++) {
         const block_q5_k *b = ROW(block_q5_k, w, stride, r);
-        __m256 acc = _mm256_setzero_ps();
-        float mins = 0.0f;
+        __m256 acc = _mm256_setzero_ps(), accm = acc;
         for (int k = 0; k < nb; k++) {
             uint8_t sc[8], m[8];
             k4_scales(b[k].scales, sc, m);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += m[j] * (y[k].bsums[2 * j] + y[k].bsums[2 * j + 1]);
             // bit j of qh[l] is the fifth bit of element l of sub-block j; shifting the whole
             // vector right by 2 per chunk keeps each byte's bits in that byte after the mask.
             __m256i qh = _mm256_loadu_si256((const __m256i *)b[k].qh);
-            __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+            __m256 f0 = _mm256_setzero_ps(), f1 = f0;
             for (int i = 0; i < 4; i++) {
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(b[k].qs + 32 * i));
                 const __m256i hlo = _mm256_slli_epi16(_mm256_and_si256(qh, one), 4);
@@ -235,62 +226,42 @@ void AVX2 bertha_dot_q5_k_q8k_avx2(int n, const void *w, size_t stride, int rows
                 qh = _mm256_srli_epi16(qh, 2);
                 const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, low4), hlo);
                 const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), low4), hhi);
-                const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i)));
-                const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(y[k].qs + 64 * i + 32)));
-                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, _mm256_set1_epi16(sc[2 * i])));
-                s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(p1, _mm256_set1_epi16(sc[2 * i + 1])));
+                f0 = k_chunk(lo, y[k].qs + 64 * i, _mm256_set1_epi16(sc[2 * i]), y[k].d + 16 * i, f0);
+                f1 = k_chunk(hi, y[k].qs + 64 * i + 32, _mm256_set1_epi16(sc[2 * i + 1]), y[k].d + 16 * i + 8, f1);
             }
-            const float dy = y[k].d;
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].d) * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
-            mins += f16(b[k].dmin) * dy * (float)summ;
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].d)), _mm256_add_ps(f0, f1), acc);
+            accm = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].dmin)), k4_mins(m, y[k].sums32), accm);
         }
-        out[r] = hsum_ps(acc) - mins;
+        out[r] = hsum_ps(_mm256_sub_ps(acc, accm));
     }
 }
 
-// Measured: 2048×768 5.0 GB/s, 640×2048 5.3 (Gemma 3 shapes; 1 thread, loaded VM).
+// Measured before the per-4 activation scales: 2048×768 5.0 GB/s, 640×2048 5.3 (Gemma 3 shapes;
+// 1 thread, loaded VM).
 void AVX2 bertha_dot_q6_k_q8k_avx2(int n, const void *w, size_t stride, int rows, const void *x, float *out) {
     const bertha_block_q8k *y = (const bertha_block_q8k *)x;
     const int nb = n / 256;
-    const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
     for (int r = 0; r < rows; r++) {
         const block_q6_k *b = ROW(block_q6_k, w, stride, r);
         __m256 acc = _mm256_setzero_ps();
-        float corr = 0.0f;
         for (int k = 0; k < nb; k++) {
-            // The -32 offset: Σ sc_j (q - 32) y = Σ sc_j q y - 32 Σ sc_j bsum_j (16-element groups).
-            int bias = 0;
-            for (int j = 0; j < 16; j++) bias += b[k].scales[j] * y[k].bsums[j];
-            __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+            __m256 f0 = _mm256_setzero_ps(), f1 = f0;
             for (int h = 0; h < 2; h++) {
-                const uint8_t *ql = b[k].ql + 64 * h;
+                __m256i q[4];
+                q6_unpack(b[k].ql + 64 * h, b[k].qh + 32 * h, q);
                 const int8_t *sc = b[k].scales + 8 * h;
                 const int8_t *yq = y[k].qs + 128 * h;
-                const __m256i qh = _mm256_loadu_si256((const __m256i *)(b[k].qh + 32 * h));
-                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-                const __m256i q0 = _mm256_or_si256(_mm256_and_si256(l0, low4),
-                                                   _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
-                const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l1, low4),
-                                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4));
-                const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
-                                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
-                const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
-                                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
-                // maddubs lanes 0..7 are elements 0..15 of the group (scale 2g), 8..15 are 16..31 (2g+1)
-#define Q6_GROUP(Q, G, S)                                                                                        \
-                {                                                                                                \
-                    const __m256i p = _mm256_maddubs_epi16(Q, _mm256_loadu_si256((const __m256i *)(yq + 32 * (G)))); \
-                    const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * (G) + 1]), _mm_set1_epi16(sc[2 * (G)])); \
-                    S = _mm256_add_epi32(S, _mm256_madd_epi16(p, scv));                                          \
-                }
-                Q6_GROUP(q0, 0, s0) Q6_GROUP(q1, 1, s1) Q6_GROUP(q2, 2, s0) Q6_GROUP(q3, 3, s1)
+                const float *yd = y[k].d + 32 * h;
+                f0 = k_chunk(q[0], yq, q6_scales(sc, 0), yd, f0);
+                f1 = k_chunk(q[1], yq + 32, q6_scales(sc, 1), yd + 8, f1);
+                f0 = k_chunk(q[2], yq + 64, q6_scales(sc, 2), yd + 16, f0);
+                f1 = k_chunk(q[3], yq + 96, q6_scales(sc, 3), yd + 24, f1);
             }
-            const float d = f16(b[k].d) * y[k].d;
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
-            corr += d * (float)(32 * bias);
+            // The -32 offset: Σ sc_j (q - 32) y = Σ sc_j q y - 32 Σ sc_j (sum of y over sub-block j).
+            const __m256 f = _mm256_fnmadd_ps(_mm256_set1_ps(32.0f), q6_offset_sums(b[k].scales, y[k].sums16), _mm256_add_ps(f0, f1));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[k].d)), f, acc);
         }
-        out[r] = hsum_ps(acc) - corr;
+        out[r] = hsum_ps(acc);
     }
 }
 

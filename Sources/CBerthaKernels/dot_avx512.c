@@ -26,7 +26,7 @@ void VNNI bertha_dot_q8_0_q8a_avx512(int n, const void *w, size_t stride, int ro
             const __m256i c = _mm256_loadu_si256((const __m256i *)y[k].qs);
             // vpdpbusd wants unsigned × signed: |a| × (c with a's sign)
             const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(a), _mm256_sign_epi8(c, a));
-            acc[k & 3] = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(b[k].d) * y[k].d), _mm256_cvtepi32_ps(p), acc[k & 3]);
+            acc[k & 3] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b[k].d)), _mm256_loadu_ps(y[k].d)), _mm256_cvtepi32_ps(p), acc[k & 3]);
         }
         out[r] = hsum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
     }
@@ -45,7 +45,7 @@ void VNNI bertha_dot_q4_0_q8a_avx512(int n, const void *w, size_t stride, int ro
             const __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes, 4), m4), _mm_and_si128(bytes, m4));
             const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, _mm256_loadu_si256((const __m256i *)y[k].qs));
             const float dw = _cvtsh_ss(b[k].d);
-            acc[k & 3] = _mm256_fmadd_ps(_mm256_set1_ps(dw * y[k].d), _mm256_cvtepi32_ps(p), acc[k & 3]);
+            acc[k & 3] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(dw), _mm256_loadu_ps(y[k].d)), _mm256_cvtepi32_ps(p), acc[k & 3]);
             corr = __builtin_fmaf(dw, y[k].s, corr);
         }
         out[r] = hsum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]))) - 8.0f * corr;

@@ -2,8 +2,9 @@
 
 usage: synthetic_model.py OUT.gguf ARCH(llama|gemma3|qwen2) WTYPE(f32|q8_0|q4_0) SEED
 stdout: JSON {"tokens": [...], "logits": [[...] per position], "logits_q8_activations": [[...]]}
-The second set rounds every matrix product's input to 8-bit blocks of 32 (d = max|x|/127, like
-llama.cpp's and bertha's quantized matmuls) and is otherwise the same float64 computation.
+The second set rounds every matrix product's input to 8 bits the way bertha's 32-weight-block kernels
+do (one scale per 4 values, d = max|x|/127: bertha_block_q8a) and is otherwise the same float64
+computation.
 """
 import json
 import sys
@@ -113,7 +114,7 @@ W = weights
 def forward(quantize_activations):
   def mm(name, h):
     if quantize_activations and qtype is not None:
-        b = h.reshape(-1, 32)
+        b = h.reshape(-1, 4)
         d = np.abs(b).max(axis=1, keepdims=True) / 127
         q = np.round(np.divide(b, d, out=np.zeros_like(b), where=d > 0))
         h = (q * d).reshape(-1)

@@ -1,0 +1,67 @@
+import BerthaKernels
+import BerthaTestSupport
+import CBerthaKernels
+import Testing
+
+/// The activation quantizers every quantized matmul starts with: the AVX2 path must produce the
+/// scalar definition's bits, or a model's logits would depend on the CPU it runs on.
+@Suite("Activation quantizers")
+struct ActivationQuantizerTests {
+    /// Gaussian values with the cases that need care: outliers, a zero group, exact halves (ties
+    /// round to even), values at the clamp and subnormals.
+    static func testVector(_ count: Int) -> [Float] {
+        var rng = SeededRandom(seed: 0x0AC7)
+        var x = randomVector(count, rng: &rng)
+        x[3] = 25
+        x[70] = -400
+        for i in 8..<12 { x[i] = 0 }
+        x[12] = 127; x[13] = 0.5; x[14] = -1.5; x[15] = 2.5  // group max 127: q = x exactly, ties at .5
+        x[20] = 1e-40
+        return x
+    }
+
+    @Test("q8a: the dispatched quantizer equals the scalar one bit for bit, and d, s describe qs")
+    func q8a() {
+        let x = Self.testVector(1024)
+        var fast = [bertha_block_q8a](repeating: bertha_block_q8a(), count: x.count / 32)
+        var reference = fast
+        bertha_quantize_row_q8a(x, &fast, Int32(x.count))
+        bertha_quantize_row_q8a_ref(x, &reference, Int32(x.count))
+        #expect(differingBytes(fast, reference) == 0)
+        // Group 3 of block 0 holds 127, 0.5, -1.5, 2.5: scale 1, ties to even.
+        let q = withUnsafeBytes(of: reference[0].qs) { Array($0.bindMemory(to: Int8.self)) }
+        #expect(Array(q[12..<16]) == [127, 0, -2, 2])
+        #expect(reference[0].d.3 == 1)
+        #expect(reference[0].d.2 == 0 && q[8..<12].allSatisfy { $0 == 0 })
+        // s is Σ d[g] Σ qs in the group, summed in group order.
+        let d = withUnsafeBytes(of: reference[0].d) { Array($0.bindMemory(to: Float.self)) }
+        var expected: Float = 0
+        for g in 0..<8 { expected = expected.addingProduct(d[g], Float((0..<4).reduce(0) { $0 + Int(q[4 * g + $1]) })) }
+        #expect(reference[0].s == expected)
+    }
+
+    @Test("q8k: the dispatched quantizer equals the scalar one bit for bit, and the sums describe qs")
+    func q8k() {
+        let x = Self.testVector(1024)
+        var fast = [bertha_block_q8k](repeating: bertha_block_q8k(), count: x.count / 256)
+        var reference = fast
+        bertha_quantize_row_q8k(x, &fast, Int32(x.count))
+        bertha_quantize_row_q8k_ref(x, &reference, Int32(x.count))
+        #expect(differingBytes(fast, reference) == 0)
+        let q = withUnsafeBytes(of: reference[0].qs) { Array($0.bindMemory(to: Int8.self)) }
+        let d = withUnsafeBytes(of: reference[0].d) { Array($0.bindMemory(to: Float.self)) }
+        let sums16 = withUnsafeBytes(of: reference[0].sums16) { Array($0.bindMemory(to: Float.self)) }
+        let sums32 = withUnsafeBytes(of: reference[0].sums32) { Array($0.bindMemory(to: Float.self)) }
+        for j in 0..<16 {
+            var s: Float = 0
+            for g in 4 * j..<4 * j + 4 { s = s.addingProduct(d[g], Float((0..<4).reduce(0) { $0 + Int(q[4 * g + $1]) })) }
+            #expect(sums16[j] == s)
+        }
+        for j in 0..<8 { #expect(sums32[j] == sums16[2 * j] + sums16[2 * j + 1]) }
+    }
+
+    private func differingBytes<T>(_ a: [T], _ b: [T]) -> Int {
+        let x = a.withUnsafeBytes { Array($0) }, y = b.withUnsafeBytes { Array($0) }
+        return zip(x, y).filter { $0 != $1 }.count
+    }
+}
