@@ -33,14 +33,15 @@ void bertha_dot_bf16_f32_ref(int n, const void *w, size_t stride, int rows, cons
     }
 }
 
-// One 32-weight block (integer weights q[i], offsets already applied) against an activation block:
-// Σ_g d[g] Σ_{i in group g} q[i] y[i]. Each group's integer sum is exact.
-static inline float block_dot_q8a(const int q[32], const bertha_block_q8a *y) {
+// Σ_g d[g] Σ_{i in group g} q[i] y[i] over `groups` groups of 4 (integer weights q, offsets already
+// applied): a 32-weight block against a bertha_block_q8a (8 groups), or a K-quant sub-block against
+// its stretch of a bertha_block_q8k. Each group's integer sum is exact.
+static inline float groups_dot(const int *q, const int8_t *y, const float *d, int groups) {
     float sum = 0.0f;
-    for (int g = 0; g < 8; g++) {
+    for (int g = 0; g < groups; g++) {
         int si = 0;
-        for (int i = 4 * g; i < 4 * g + 4; i++) si += q[i] * y->qs[i];
-        sum = __builtin_fmaf(y->d[g], (float)si, sum);
+        for (int i = 4 * g; i < 4 * g + 4; i++) si += q[i] * y[i];
+        sum = __builtin_fmaf(d[g], (float)si, sum);
     }
     return sum;
 }
@@ -74,7 +75,7 @@ void bertha_dot_q8_0_q8a_ref(int n, const void *w, size_t stride, int rows, cons
         for (int k = 0; k < n / 32; k++) {
             int q[32];
             for (int i = 0; i < 32; i++) q[i] = b[k].qs[i];
-            sum += bertha_f16_to_f32(b[k].d) * block_dot_q8a(q, &y[k]);
+            sum += bertha_f16_to_f32(b[k].d) * groups_dot(q, y[k].qs, y[k].d, 8);
         }
         out[r] = sum;
     }
@@ -88,7 +89,7 @@ void bertha_dot_q4_0_q8a_ref(int n, const void *w, size_t stride, int rows, cons
         for (int k = 0; k < n / 32; k++) {
             int q[32];
             unpack_q4(b[k].qs, 8, q);
-            sum += bertha_f16_to_f32(b[k].d) * block_dot_q8a(q, &y[k]);
+            sum += bertha_f16_to_f32(b[k].d) * groups_dot(q, y[k].qs, y[k].d, 8);
         }
         out[r] = sum;
     }
@@ -103,7 +104,7 @@ void bertha_dot_q4_1_q8a_ref(int n, const void *w, size_t stride, int rows, cons
             int q[32];
             unpack_q4(b[k].qs, 0, q);
             // Σ (d q + m) y = d Σ q y + m Σ y
-            sum += bertha_f16_to_f32(b[k].d) * block_dot_q8a(q, &y[k]) + bertha_f16_to_f32(b[k].m) * y[k].s;
+            sum += bertha_f16_to_f32(b[k].d) * groups_dot(q, y[k].qs, y[k].d, 8) + bertha_f16_to_f32(b[k].m) * y[k].s;
         }
         out[r] = sum;
     }
@@ -117,7 +118,7 @@ void bertha_dot_q5_0_q8a_ref(int n, const void *w, size_t stride, int rows, cons
         for (int k = 0; k < n / 32; k++) {
             int q[32];
             unpack_q5(b[k].qs, b[k].qh, 16, q);
-            sum += bertha_f16_to_f32(b[k].d) * block_dot_q8a(q, &y[k]);
+            sum += bertha_f16_to_f32(b[k].d) * groups_dot(q, y[k].qs, y[k].d, 8);
         }
         out[r] = sum;
     }
@@ -131,26 +132,14 @@ void bertha_dot_q5_1_q8a_ref(int n, const void *w, size_t stride, int rows, cons
         for (int k = 0; k < n / 32; k++) {
             int q[32];
             unpack_q5(b[k].qs, b[k].qh, 0, q);
-            sum += bertha_f16_to_f32(b[k].d) * block_dot_q8a(q, &y[k]) + bertha_f16_to_f32(b[k].m) * y[k].s;
+            sum += bertha_f16_to_f32(b[k].d) * groups_dot(q, y[k].qs, y[k].d, 8) + bertha_f16_to_f32(b[k].m) * y[k].s;
         }
         out[r] = sum;
     }
 }
 
-// Σ_g d[g] Σ_{i in group g} q[i] y[i] over `groups` groups of 4: the K-quant blocks' sub-blocks
-// against their stretch of a bertha_block_q8k.
-static inline float groups_dot(const int *q, const int8_t *y, const float *d, int groups) {
-    float sum = 0.0f;
-    for (int g = 0; g < groups; g++) {
-        int si = 0;
-        for (int i = 4 * g; i < 4 * g + 4; i++) si += q[i] * y[i];
-        sum = __builtin_fmaf(d[g], (float)si, sum);
-    }
-    return sum;
-}
-
-// Q4_K and Q5_K: Σ_j (d sc_j Σ q y - dmin m_j Σ y) over the eight 32-weight sub-blocks; `fifth`
-// adds Q5_K's high bits (bit j of qh[i] is element i of sub-block j's fifth bit).
+// Q4_K and Q5_K: Σ_j (d sc_j Σ q y - dmin m_j Σ y) over the eight 32-weight sub-blocks; a non-null
+// `qh` adds Q5_K's high bits (bit j of qh[i] is element i of sub-block j's fifth bit).
 static inline float dot_k4_block(const uint8_t *qs, const uint8_t *qh, const uint8_t *scales, uint16_t d,
                                  uint16_t dmin, const bertha_block_q8k *y) {
     float sumq = 0.0f, summ = 0.0f;

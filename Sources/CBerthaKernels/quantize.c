@@ -20,11 +20,50 @@ static inline int quantize_group(const float *x, int8_t *q, float *d) {
     return sum;
 }
 
+// 32 values = 8 groups: their int8 values, scales and integer sums. The AVX2 version below
+// computes the same bits.
+static inline void quantize32_ref(const float *x, int8_t *q, float d[8], int sums[8]) {
+    for (int g = 0; g < 8; g++) sums[g] = quantize_group(x + 4 * g, q + 4 * g, &d[g]);
+}
+
+// Σ d[g] · sums[g] over `groups` groups, in group order: a block's float sum of its values.
+static inline float scaled_sum(const float *d, const int *sums, int groups) {
+    float s = 0.0f;
+    for (int g = 0; g < groups; g++) s = __builtin_fmaf(d[g], (float)sums[g], s);
+    return s;
+}
+
+typedef void (*quantize32_fn)(const float *x, int8_t *q, float d[8], int sums[8]);
+
+// The block layouts, around a 32-value quantizer: always inlined into each caller, so the
+// quantizer (a constant there) is inlined too and the AVX2 caller's target applies to it.
+static inline __attribute__((always_inline)) void rows_q8a(const float *x, bertha_block_q8a *y, int n,
+                                                           quantize32_fn quantize32) {
+    for (int b = 0; b < n / 32; b++) {
+        int sums[8];
+        quantize32(x + 32 * b, y[b].qs, y[b].d, sums);
+        y[b].s = scaled_sum(y[b].d, sums, 8);
+    }
+}
+
+static inline __attribute__((always_inline)) void rows_q8k(const float *x, bertha_block_q8k *y, int n,
+                                                           quantize32_fn quantize32) {
+    for (int b = 0; b < n / 256; b++) {
+        int sums[64];
+        for (int c = 0; c < 8; c++) quantize32(x + 256 * b + 32 * c, y[b].qs + 32 * c, y[b].d + 8 * c, sums + 8 * c);
+        for (int j = 0; j < 16; j++) y[b].sums16[j] = scaled_sum(y[b].d + 4 * j, sums + 4 * j, 4);
+        for (int j = 0; j < 8; j++) y[b].sums32[j] = y[b].sums16[2 * j] + y[b].sums16[2 * j + 1];
+    }
+}
+
+void bertha_quantize_row_q8a_ref(const float *x, bertha_block_q8a *y, int n) { rows_q8a(x, y, n, quantize32_ref); }
+void bertha_quantize_row_q8k_ref(const float *x, bertha_block_q8k *y, int n) { rows_q8k(x, y, n, quantize32_ref); }
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define AVX2 __attribute__((target("avx2,fma")))
 
-// 32 values = 8 groups of 4: quantize_group eight times, eight lanes at a time.
+// quantize32_ref, eight lanes at a time.
 static inline AVX2 void quantize32_avx2(const float *x, int8_t *q, float d[8], int sums[8]) {
     const __m256 signbit = _mm256_set1_ps(-0.0f);
     const __m256i lim = _mm256_set1_epi32(127), nlim = _mm256_set1_epi32(-127);
@@ -56,28 +95,8 @@ static inline AVX2 void quantize32_avx2(const float *x, int8_t *q, float d[8], i
     _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(p, order));
 }
 
-static AVX2 void quantize_q8a_avx2(const float *x, bertha_block_q8a *y, int n) {
-    for (int b = 0; b < n / 32; b++) {
-        int sums[8];
-        quantize32_avx2(x + 32 * b, y[b].qs, y[b].d, sums);
-        float s = 0.0f;
-        for (int g = 0; g < 8; g++) s = __builtin_fmaf(y[b].d[g], (float)sums[g], s);
-        y[b].s = s;
-    }
-}
-
-static AVX2 void quantize_q8k_avx2(const float *x, bertha_block_q8k *y, int n) {
-    for (int b = 0; b < n / 256; b++) {
-        int sums[64];
-        for (int c = 0; c < 8; c++) quantize32_avx2(x + 256 * b + 32 * c, y[b].qs + 32 * c, y[b].d + 8 * c, sums + 8 * c);
-        for (int j = 0; j < 16; j++) {
-            float s = 0.0f;
-            for (int g = 4 * j; g < 4 * j + 4; g++) s = __builtin_fmaf(y[b].d[g], (float)sums[g], s);
-            y[b].sums16[j] = s;
-        }
-        for (int j = 0; j < 8; j++) y[b].sums32[j] = y[b].sums16[2 * j] + y[b].sums16[2 * j + 1];
-    }
-}
+static AVX2 void quantize_q8a_avx2(const float *x, bertha_block_q8a *y, int n) { rows_q8a(x, y, n, quantize32_avx2); }
+static AVX2 void quantize_q8k_avx2(const float *x, bertha_block_q8k *y, int n) { rows_q8k(x, y, n, quantize32_avx2); }
 #endif
 
 void bertha_quantize_row_q8a(const float *x, bertha_block_q8a *y, int n) {
@@ -90,17 +109,6 @@ void bertha_quantize_row_q8a(const float *x, bertha_block_q8a *y, int n) {
     bertha_quantize_row_q8a_ref(x, y, n);
 }
 
-void bertha_quantize_row_q8a_ref(const float *x, bertha_block_q8a *y, int n) {
-    for (int b = 0; b < n / 32; b++) {
-        float s = 0.0f;
-        for (int g = 0; g < 8; g++) {
-            const int sum = quantize_group(x + 32 * b + 4 * g, y[b].qs + 4 * g, &y[b].d[g]);
-            s = __builtin_fmaf(y[b].d[g], (float)sum, s);
-        }
-        y[b].s = s;
-    }
-}
-
 void bertha_quantize_row_q8k(const float *x, bertha_block_q8k *y, int n) {
 #if defined(__x86_64__)
     if (bertha_kernels_isa() >= 1) {
@@ -109,18 +117,4 @@ void bertha_quantize_row_q8k(const float *x, bertha_block_q8k *y, int n) {
     }
 #endif
     bertha_quantize_row_q8k_ref(x, y, n);
-}
-
-void bertha_quantize_row_q8k_ref(const float *x, bertha_block_q8k *y, int n) {
-    for (int b = 0; b < n / 256; b++) {
-        for (int j = 0; j < 16; j++) {
-            float s = 0.0f;
-            for (int g = 4 * j; g < 4 * j + 4; g++) {
-                const int sum = quantize_group(x + 256 * b + 4 * g, y[b].qs + 4 * g, &y[b].d[g]);
-                s = __builtin_fmaf(y[b].d[g], (float)sum, s);
-            }
-            y[b].sums16[j] = s;
-        }
-        for (int j = 0; j < 8; j++) y[b].sums32[j] = y[b].sums16[2 * j] + y[b].sums16[2 * j + 1];
-    }
 }

@@ -113,15 +113,3 @@ struct LoRAParityTests {
         #expect(berthaError.rms < llamaError.rms, "bertha rms \(berthaError.rms) vs llama.cpp \(llamaError.rms) from the exact model")
     }
 }
-
-/// Running max and rms of signed errors.
-struct ErrorStats {
-    private var squares = 0.0, count = 0.0
-    private(set) var max = 0.0
-    mutating func add(_ error: Double) {
-        squares += error * error
-        count += 1
-        max = Swift.max(max, abs(error))
-    }
-    var rms: Double { count > 0 ? (squares / count).squareRoot() : 0 }
-}

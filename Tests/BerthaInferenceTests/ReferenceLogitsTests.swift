@@ -20,7 +20,7 @@ struct ReferenceLogitsTests {
         let fixture = try ReferenceModels.load(LogitsFixture.self, "logits-\(ReferenceModels.stem(model)).json")
         let weights = try ReferenceModels.weights(model)
         var checked = 0
-        var worst = 0.0, squares = 0.0, count = 0.0
+        var error = ErrorStats()
         for testCase in fixture.cases {
             let engine = Transformer(weights: weights, contextLength: 512, batchSize: 512,
                                      logitCapacity: testCase.ids.count, threads: 2)
@@ -28,12 +28,7 @@ struct ReferenceLogitsTests {
             for position in testCase.positions {
                 let logits = engine.logits(position.pos)
                 let hf = position.hf_top10
-                for entry in hf {
-                    let diff = abs(Double(logits[Int(entry[0])]) - entry[1])
-                    worst = max(worst, diff)
-                    squares += diff * diff
-                    count += 1
-                }
+                for entry in hf { error.add(Double(logits[Int(entry[0])]) - entry[1]) }
                 if hf[0][1] - hf[1][1] > 0.5 {
                     #expect(argmax(logits) == Int32(hf[0][0]),
                             "\(model) '\(testCase.prompt)' pos \(position.pos): argmax \(argmax(logits)) vs \(Int(hf[0][0]))")
@@ -41,10 +36,9 @@ struct ReferenceLogitsTests {
                 }
             }
         }
-        let rms = (squares / count).squareRoot()
         #expect(checked > 20)
-        #expect(worst < Self.topLogitMax, "largest difference at the reference's top-10 ids: \(worst)")
-        #expect(rms < Self.topLogitRMS, "rms difference at the reference's top-10 ids: \(rms)")
+        #expect(error.max < Self.topLogitMax, "largest difference at the reference's top-10 ids: \(error.max)")
+        #expect(error.rms < Self.topLogitRMS, "rms difference at the reference's top-10 ids: \(error.rms)")
     }
 
     @Test("without rounding (weights dequantized to F32, F32 KV cache) the logits equal the fp32 reference to 1e-3",
@@ -55,7 +49,7 @@ struct ReferenceLogitsTests {
         let fixture = try ReferenceModels.load(LogitsFixture.self, "logits-\(ReferenceModels.stem(model)).json")
         let file = try ExactWeights.dequantizedCopy(of: GGUFFile(path: TestEnvironment.model(model).path))
         let weights = try ModelWeights(file: file)
-        var worst = 0.0
+        var error = ErrorStats()
         for testCase in fixture.cases {
             let engine = Transformer(weights: weights, contextLength: 512, batchSize: 512,
                                      logitCapacity: testCase.ids.count, kvType: .f32, threads: 2)
@@ -63,11 +57,11 @@ struct ReferenceLogitsTests {
             for position in testCase.positions {
                 let logits = engine.logits(position.pos)
                 let hf = position.hf_top10
-                for entry in hf { worst = max(worst, abs(Double(logits[Int(entry[0])]) - entry[1])) }
+                for entry in hf { error.add(Double(logits[Int(entry[0])]) - entry[1]) }
                 if hf[0][1] - hf[1][1] > 1e-3 { #expect(argmax(logits) == Int32(hf[0][0])) }
             }
         }
-        #expect(worst < 1e-3, "\(model): largest difference at the reference's top-10 ids: \(worst)")
+        #expect(error.max < 1e-3, "\(model): largest difference at the reference's top-10 ids: \(error.max)")
     }
 
     @Test("greedy continuation matches llama.cpp token for token up to the first near-tie (margin < 0.5)",

@@ -20,43 +20,42 @@ struct ActivationQuantizerTests {
         return x
     }
 
-    @Test("q8a: the dispatched quantizer equals the scalar one bit for bit, and d, s describe qs")
-    func q8a() {
+    /// Σ d[g] Σ q over the groups, in group order: what s, sums16 and sums32 are defined as.
+    static func scaledSum(_ q: [Int8], _ d: [Float], groups: Range<Int>) -> Float {
+        groups.reduce(Float(0)) { sum, g in sum.addingProduct(d[g], Float(q[4 * g..<4 * g + 4].reduce(0) { $0 + Int($1) })) }
+    }
+
+    @Test("q8a: the AVX2 quantizer equals the scalar one bit for bit, and d, s describe qs")
+    func q8a() throws {
+        // On a CPU without AVX2 both calls would run the scalar code and compare it with itself.
+        try #require(KernelISA.current != .scalar, "this CPU has no AVX2: nothing to compare")
         let x = Self.testVector(1024)
         var fast = [bertha_block_q8a](repeating: bertha_block_q8a(), count: x.count / 32)
         var reference = fast
         bertha_quantize_row_q8a(x, &fast, Int32(x.count))
         bertha_quantize_row_q8a_ref(x, &reference, Int32(x.count))
         #expect(differingBytes(fast, reference) == 0)
+        let q = elements(of: reference[0].qs, as: Int8.self), d = elements(of: reference[0].d, as: Float.self)
         // Group 3 of block 0 holds 127, 0.5, -1.5, 2.5: scale 1, ties to even.
-        let q = withUnsafeBytes(of: reference[0].qs) { Array($0.bindMemory(to: Int8.self)) }
         #expect(Array(q[12..<16]) == [127, 0, -2, 2])
-        #expect(reference[0].d.3 == 1)
-        #expect(reference[0].d.2 == 0 && q[8..<12].allSatisfy { $0 == 0 })
-        // s is Σ d[g] Σ qs in the group, summed in group order.
-        let d = withUnsafeBytes(of: reference[0].d) { Array($0.bindMemory(to: Float.self)) }
-        var expected: Float = 0
-        for g in 0..<8 { expected = expected.addingProduct(d[g], Float((0..<4).reduce(0) { $0 + Int(q[4 * g + $1]) })) }
-        #expect(reference[0].s == expected)
+        #expect(d[3] == 1)
+        #expect(d[2] == 0 && q[8..<12].allSatisfy { $0 == 0 })
+        #expect(reference[0].s == Self.scaledSum(q, d, groups: 0..<8))
     }
 
-    @Test("q8k: the dispatched quantizer equals the scalar one bit for bit, and the sums describe qs")
-    func q8k() {
+    @Test("q8k: the AVX2 quantizer equals the scalar one bit for bit, and the sums describe qs")
+    func q8k() throws {
+        try #require(KernelISA.current != .scalar, "this CPU has no AVX2: nothing to compare")
         let x = Self.testVector(1024)
         var fast = [bertha_block_q8k](repeating: bertha_block_q8k(), count: x.count / 256)
         var reference = fast
         bertha_quantize_row_q8k(x, &fast, Int32(x.count))
         bertha_quantize_row_q8k_ref(x, &reference, Int32(x.count))
         #expect(differingBytes(fast, reference) == 0)
-        let q = withUnsafeBytes(of: reference[0].qs) { Array($0.bindMemory(to: Int8.self)) }
-        let d = withUnsafeBytes(of: reference[0].d) { Array($0.bindMemory(to: Float.self)) }
-        let sums16 = withUnsafeBytes(of: reference[0].sums16) { Array($0.bindMemory(to: Float.self)) }
-        let sums32 = withUnsafeBytes(of: reference[0].sums32) { Array($0.bindMemory(to: Float.self)) }
-        for j in 0..<16 {
-            var s: Float = 0
-            for g in 4 * j..<4 * j + 4 { s = s.addingProduct(d[g], Float((0..<4).reduce(0) { $0 + Int(q[4 * g + $1]) })) }
-            #expect(sums16[j] == s)
-        }
+        let q = elements(of: reference[0].qs, as: Int8.self), d = elements(of: reference[0].d, as: Float.self)
+        let sums16 = elements(of: reference[0].sums16, as: Float.self)
+        let sums32 = elements(of: reference[0].sums32, as: Float.self)
+        for j in 0..<16 { #expect(sums16[j] == Self.scaledSum(q, d, groups: 4 * j..<4 * j + 4)) }
         for j in 0..<8 { #expect(sums32[j] == sums16[2 * j] + sums16[2 * j + 1]) }
     }
 

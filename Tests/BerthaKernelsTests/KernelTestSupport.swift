@@ -99,3 +99,8 @@ extension GGMLType {
     /// Row lengths used by the tests: whole blocks, several blocks, not a multiple of the 4-block unroll.
     var testCols: Int { blockSize == 256 ? 768 : (blockSize == 32 ? 32 * 23 : 72) }
 }
+
+/// The elements of a fixed-size C array, which Swift imports as a tuple (`bertha_block_q8a.d`, `.qs`, …).
+func elements<Tuple, Element>(of tuple: Tuple, as _: Element.Type) -> [Element] {
+    withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: Element.self)) }
+}

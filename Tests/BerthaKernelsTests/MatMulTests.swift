@@ -41,23 +41,15 @@ struct MatMulTests {
             var blocks = [bertha_block_q8k](repeating: bertha_block_q8k(), count: x.count / 256)
             bertha_quantize_row_q8k(x, &blocks, Int32(x.count))
             for (b, block) in blocks.enumerated() {
-                withUnsafeBytes(of: block.qs) { qs in
-                    withUnsafeBytes(of: block.d) { d in
-                        let scales = d.bindMemory(to: Float.self)
-                        for i in 0..<256 { out[b * 256 + i] = scales[i / 4] * Float(Int8(bitPattern: qs[i])) }
-                    }
-                }
+                let q = elements(of: block.qs, as: Int8.self), d = elements(of: block.d, as: Float.self)
+                for i in 0..<256 { out[b * 256 + i] = d[i / 4] * Float(q[i]) }
             }
         } else {
             var blocks = [bertha_block_q8a](repeating: bertha_block_q8a(), count: x.count / 32)
             bertha_quantize_row_q8a(x, &blocks, Int32(x.count))
             for (b, block) in blocks.enumerated() {
-                withUnsafeBytes(of: block.qs) { qs in
-                    withUnsafeBytes(of: block.d) { d in
-                        let scales = d.bindMemory(to: Float.self)
-                        for i in 0..<32 { out[b * 32 + i] = scales[i / 4] * Float(Int8(bitPattern: qs[i])) }
-                    }
-                }
+                let q = elements(of: block.qs, as: Int8.self), d = elements(of: block.d, as: Float.self)
+                for i in 0..<32 { out[b * 32 + i] = d[i / 4] * Float(q[i]) }
             }
         }
         return out
