@@ -89,6 +89,34 @@ struct RequestLifecycleTests {
         }
     }
 
+    @Test("a completion says Connection: close and closes; other routes keep the connection alive")
+    func completionsCloseTheirConnection() async throws {
+        try await withServer { url, _ in
+            // Watching for a disconnect ends the connection after the response. Unannounced, a
+            // keep-alive client's next request went out on the closing connection and, under load,
+            // waited out its timeout (the CI failure of ServeCommandTests at 214e436).
+            let connection = try RawHTTPConnection(port: url.port!)
+            let (health, models, reply, closes) = try await connection.blocking { connection in
+                (try connection.exchange("GET", "/health"), try connection.exchange("GET", "/v1/models"),
+                 try connection.exchange("POST", "/v1/chat/completions", body: #"{"messages":[{"role":"user","content":"hi"}]}"#),
+                 connection.serverCloses())
+            }
+            #expect(health.status == 200 && models.status == 200, "two requests on one connection")
+            #expect(health.headers["connection"] == nil)
+            #expect(reply.status == 200)
+            #expect(reply.headers["connection"] == "close")
+            #expect(closes)
+            // Errors of those routes, too.
+            let other = try RawHTTPConnection(port: url.port!)
+            let (refused, closed) = try await other.blocking { connection in
+                (try connection.exchange("POST", "/v1/completions", body: #"{"prompt":["a","b"]}"#), connection.serverCloses())
+            }
+            #expect(refused.status == 400)
+            #expect(refused.headers["connection"] == "close")
+            #expect(closed)
+        }
+    }
+
     @Test("while the model loads, /health and the API answer 503 Loading model; then 200")
     func loading() async throws {
         let backend = ScriptedBackend()

@@ -69,10 +69,11 @@ func get(_ url: URL, _ path: String) async throws -> (Int, String) {
     return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
 }
 
-/// A session per call, so no test inherits another's connections. Twice in serial runs (CI and
-/// locally) a request of the Prometheus scrape test hung until URLSession's 60 s timeout; the likely
-/// cause is the shared session's connection cache: every test server listens on a port the kernel
-/// picked, so a later server can get the port of an earlier one that is gone.
+/// A session per call, so no test inherits another's connections: every test server listens on a
+/// port the kernel picked, so a later server can get the port of an earlier one that is gone.
+/// (A request that hung until URLSession's 60 s timeout in ServeCommandTests had another cause,
+/// reproduced and fixed by `ClosesConnectionMiddleware`: completion routes closed keep-alive
+/// connections without saying so. Two such hangs in the Prometheus scrape test may have been the same.)
 func freshSession() -> URLSession {
     let configuration = URLSessionConfiguration.ephemeral
     configuration.timeoutIntervalForRequest = 30

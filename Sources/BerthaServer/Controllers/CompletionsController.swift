@@ -10,12 +10,14 @@ struct CompletionsController: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>) {
         // A client that disconnects cancels its request: the handler runs under
         // consumeWithCancellationOnInboundClose, so the generation stops and frees its slot.
-        router.post("/v1/chat/completions") { request, context in
+        // That ends the connection after the response, which the middleware tells the client.
+        let watched = router.group().add(middleware: ClosesConnectionMiddleware())
+        watched.post("/v1/chat/completions") { request, context in
             try await request.body.consumeWithCancellationOnInboundClose { body in
                 try await chat(body, context)
             }
         }
-        router.post("/v1/completions") { request, context in
+        watched.post("/v1/completions") { request, context in
             try await request.body.consumeWithCancellationOnInboundClose { body in
                 try await text(body, context)
             }

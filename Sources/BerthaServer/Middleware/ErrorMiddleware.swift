@@ -16,22 +16,29 @@ struct ErrorMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as ServerError {
-            response = Self.render(error)
-        } catch let error as Hummingbird.HTTPError {
-            let serverError: ServerError = error.status == .notFound
-                ? .notFound(message: "No route for \(request.method) \(request.uri.path).")
-                : .invalidRequest(message: error.body ?? "\(error.status)", param: nil)
-            response = Self.render(serverError)
-        } catch is CancellationError {
-            response = Self.render(.internalError(message: "The request was cancelled."))
         } catch {
-            response = Self.render(.internalError(message: describeError(error).line))
+            response = Self.response(for: error, to: request)
         }
         response.headers[.init("X-Request-Id")!] = requestID
         logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", (ContinuousClock.now - started).seconds * 1000))ms",
                     metadata: ["request_id": "\(requestID)"])
         return response
+    }
+
+    /// The response for an error thrown while answering `request`.
+    static func response(for error: any Error, to request: Request) -> Response {
+        switch error {
+        case let error as ServerError:
+            return render(error)
+        case let error as Hummingbird.HTTPError:
+            return render(error.status == .notFound
+                ? .notFound(message: "No route for \(request.method) \(request.uri.path).")
+                : .invalidRequest(message: error.body ?? "\(error.status)", param: nil))
+        case is CancellationError:
+            return render(.internalError(message: "The request was cancelled."))
+        default:
+            return render(.internalError(message: describeError(error).line))
+        }
     }
 
     static func render(_ error: ServerError) -> Response {
