@@ -83,7 +83,7 @@ public enum AdapterMerger {
                                           retention: &retention)
                     try writer.addTensor(name: tensor.name, shape: tensor.shape, type: type, data: data)
                 } else {
-                    try writer.addTensor(name: tensor.name, shape: tensor.shape, type: tensor.type, data: Array(base.data(tensor)))
+                    try writer.addTensor(tensor, of: base)
                 }
             }
             try writer.write(to: path)

@@ -10,8 +10,9 @@ import Darwin
 /// layout llama.cpp and gguf-py write: header, metadata, tensor index, then each tensor's data
 /// padded to the alignment.
 ///
-/// Tensors are held in memory until `write(to:)`, which suits what bertha writes (LoRA adapters,
-/// test models); the output replaces the destination atomically.
+/// Tensors given as bytes are held in memory until `write(to:)`; a tensor copied from another GGUF
+/// (`addTensor(_:of:)`) is a view of that file's mapping, so a merged model costs memory only for
+/// the tensors it changed. The output replaces the destination atomically.
 ///
 /// ```swift
 /// var writer = GGUFWriter()
@@ -21,15 +22,35 @@ import Darwin
 /// ```
 public struct GGUFWriter: Sendable {
     /// One tensor to write.
-    public struct Tensor: Sendable, Equatable {
+    public struct Tensor: Sendable {
         /// The tensor's name, unique in the file.
         public let name: String
         /// Dimensions, innermost (row length) first.
         public let shape: [Int]
         /// Element type.
         public let type: GGMLType
-        /// The raw bytes in `type`'s layout.
-        public let data: [UInt8]
+        /// Bytes of data (before padding).
+        public var byteCount: Int {
+            switch storage {
+            case .owned(let bytes): bytes.count
+            case .mapped(_, let info): info.byteCount
+            }
+        }
+
+        fileprivate enum Storage: Sendable {
+            case owned([UInt8])
+            /// A tensor of a mapped file; holding the file keeps the mapping alive.
+            case mapped(GGUFFile, GGUFTensorInfo)
+        }
+        fileprivate let storage: Storage
+
+        /// Calls `body` with the raw bytes in `type`'s layout.
+        public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            switch storage {
+            case .owned(let bytes): try bytes.withUnsafeBytes(body)
+            case .mapped(let file, let info): try body(file.data(info))
+            }
+        }
     }
 
     /// Metadata to write, in order. `general.alignment` is set from `alignment` when it differs
@@ -61,18 +82,29 @@ public struct GGUFWriter: Sendable {
     ///   - data: exactly `rows * type.rowBytes(shape[0])` bytes.
     /// - Throws: `GGUFError.duplicateTensor`, `.invalidShape` or `.tensorDataSize` (path `<writer>`).
     public mutating func addTensor(name: String, shape: [Int], type: GGMLType, data: [UInt8]) throws(GGUFError) {
-        let path = "<writer>"
+        try add(Tensor(name: name, shape: shape, type: type, storage: .owned(data)))
+    }
+
+    /// Adds `tensor` of `file` unchanged (name, shape, type, bytes) without copying its data: the
+    /// bytes are read from the file's mapping when the output is written.
+    /// - Throws: `GGUFError.duplicateTensor` when the name is taken.
+    public mutating func addTensor(_ tensor: GGUFTensorInfo, of file: GGUFFile) throws(GGUFError) {
+        try add(Tensor(name: tensor.name, shape: tensor.shape, type: tensor.type, storage: .mapped(file, tensor)))
+    }
+
+    private mutating func add(_ tensor: Tensor) throws(GGUFError) {
+        let path = "<writer>", name = tensor.name, shape = tensor.shape
         guard !tensors.contains(where: { $0.name == name }) else { throw .duplicateTensor(path: path, tensor: name) }
         guard (1...4).contains(shape.count) else {
             throw .invalidShape(path: path, tensor: name, shape: shape.map(Int64.init),
                                 reason: "\(shape.count) dimensions, GGUF allows 1 to 4")
         }
         let checked = try GGUFFile.validateShape(shape.map { UInt64(bitPattern: Int64($0)) },
-                                                 typeID: type.rawValue, tensor: name, path: path)
-        guard checked.byteCount == data.count else {
-            throw .tensorDataSize(path: path, tensor: name, expected: checked.byteCount, actual: data.count)
+                                                 typeID: tensor.type.rawValue, tensor: name, path: path)
+        guard checked.byteCount == tensor.byteCount else {
+            throw .tensorDataSize(path: path, tensor: name, expected: checked.byteCount, actual: tensor.byteCount)
         }
-        tensors.append(Tensor(name: name, shape: shape, type: type, data: data))
+        tensors.append(tensor)
     }
 
     /// Adds an F32 tensor from its values (row-major in ggml's order: `shape[0]` varies fastest).
@@ -98,7 +130,7 @@ public struct GGUFWriter: Sendable {
     public func encoded() throws(GGUFError) -> [UInt8] {
         var output = try header(path: "<writer>")
         for tensor in tensors {
-            output.append(contentsOf: tensor.data)
+            tensor.withBytes { output.append(contentsOf: $0) }
             pad(&output)
         }
         return output
@@ -132,8 +164,10 @@ public struct GGUFWriter: Sendable {
         try writeAll(fd, header, path: path)
         let zeros = [UInt8](repeating: 0, count: alignment)
         for tensor in tensors {
-            try writeAll(fd, tensor.data, path: path)
-            let padding = paddingCount(tensor.data.count)
+            guard tensor.withBytes({ posixWriteAll(fd, $0) }) else {
+                throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+            let padding = paddingCount(tensor.byteCount)
             if padding > 0 { try writeAll(fd, zeros[0..<padding], path: path) }
         }
     }
@@ -168,7 +202,7 @@ public struct GGUFWriter: Sendable {
             for dimension in tensor.shape { appendLittleEndian(UInt64(dimension), to: &out) }
             appendLittleEndian(tensor.type.rawValue, to: &out)
             appendLittleEndian(UInt64(offset), to: &out)
-            offset += tensor.data.count + paddingCount(tensor.data.count)
+            offset += tensor.byteCount + paddingCount(tensor.byteCount)
         }
         pad(&out)
         return out

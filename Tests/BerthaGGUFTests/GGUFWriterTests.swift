@@ -142,6 +142,28 @@ print(json.dumps({"fields": fields, "tensors": tensors, "alignment": int(r.align
         #expect(file.tensors.isEmpty)
     }
 
+    @Test("a tensor copied from a mapped file (no copy in memory) writes the same bytes as the file holds")
+    func tensorsOfAnotherFile() throws {
+        let dir = try TemporaryDirectory("gguf-writer")
+        defer { dir.remove() }
+        var source = GGUFWriter(alignment: 64)
+        let q8 = (0..<68).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        try source.addTensor(name: "q", shape: [32, 2], type: .q8_0, data: q8)
+        try source.addTensor(name: "f", shape: [3], values: [1, -2, 0.5])
+        let sourcePath = dir.path("source.gguf").path
+        try source.write(to: sourcePath)
+        let file = try GGUFFile(path: sourcePath)
+
+        var copy = GGUFWriter(metadata: file.metadata, alignment: file.alignment, version: file.version)
+        for tensor in file.tensors { try copy.addTensor(tensor, of: file) }
+        #expect(copy.tensors.map(\.byteCount) == [68, 12])
+        let copyPath = dir.path("copy.gguf").path
+        try copy.write(to: copyPath)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copyPath)) == Data(contentsOf: URL(fileURLWithPath: sourcePath)))
+        #expect(try copy.encoded() == source.encoded())
+        #expect(throws: GGUFError.duplicateTensor(path: "<writer>", tensor: "q")) { try copy.addTensor(file.tensors[0], of: file) }
+    }
+
     @Test("tensor data of the wrong size, bad shapes and duplicate names are refused")
     func rejectsBadTensors() throws {
         var writer = GGUFWriter()
