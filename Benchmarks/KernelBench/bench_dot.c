@@ -25,7 +25,9 @@ static uint8_t rnd(void) {
     return (uint8_t)(rng_state >> 56);
 }
 
-typedef struct { const char *name; int block, size, q8k; bertha_dot_fn ref, avx2; } kind;
+typedef struct { const char *name; int block, size, q8k; bertha_dot_fn ref, avx2, vnni; } kind;
+enum variant { REF, AVX2, VNNI };
+static const char *variant_names[] = { "ref", "avx2", "vnni" };
 
 static void fix_scales(const kind *k, uint8_t *w, size_t nblocks) {
     const uint16_t small = bertha_f32_to_f16(0.01f);
@@ -37,7 +39,7 @@ static void fix_scales(const kind *k, uint8_t *w, size_t nblocks) {
     }
 }
 
-static void run(const kind *k, int rows, int cols, int use_ref) {
+static void run(const kind *k, int rows, int cols, enum variant v) {
     const size_t row_bytes = (size_t)cols / k->block * k->size;
     const size_t bytes = row_bytes * rows;
     uint8_t *w = aligned_alloc(64, (bytes + 63) / 64 * 64);
@@ -49,7 +51,7 @@ static void run(const kind *k, int rows, int cols, int use_ref) {
     if (k->q8k) bertha_quantize_row_q8k(x, xq, cols);
     else if (k->block == 32) bertha_quantize_row_q8a(x, xq, cols);
     else memcpy(xq, x, sizeof(float) * cols);
-    bertha_dot_fn fn = use_ref ? k->ref : k->avx2;
+    bertha_dot_fn fn = v == REF ? k->ref : v == AVX2 ? k->avx2 : k->vnni;
     fn(cols, w, row_bytes, rows, xq, y);  // warm up
     int reps = (int)(1.5e8 / bytes) + 2;
     double best = 1e9;
@@ -59,17 +61,17 @@ static void run(const kind *k, int rows, int cols, int use_ref) {
         double dt = (now() - t0) / reps;
         if (dt < best) best = dt;
     }
-    printf("%-5s %-4s %6d x %-5d %8.2f MB  %7.1f us  %6.2f GB/s\n", k->name, use_ref ? "ref" : "avx2", rows, cols,
+    printf("%-5s %-4s %6d x %-5d %8.2f MB  %7.1f us  %6.2f GB/s\n", k->name, variant_names[v], rows, cols,
            bytes / 1e6, best * 1e6, bytes / best / 1e9);
     free(w); free(x); free(y); free(xq);
 }
 
 int main(int argc, char **argv) {
     const kind kinds[] = {
-        { "q8_0", 32, 34, 0, bertha_dot_q8_0_q8a_ref, bertha_dot_q8_0_q8a_avx2 },
-        { "q4_0", 32, 18, 0, bertha_dot_q4_0_q8a_ref, bertha_dot_q4_0_q8a_avx2 },
-        { "q4_1", 32, 20, 0, bertha_dot_q4_1_q8a_ref, bertha_dot_q4_1_q8a_avx2 },
-        { "q5_0", 32, 22, 0, bertha_dot_q5_0_q8a_ref, bertha_dot_q5_0_q8a_avx2 },
+        { "q8_0", 32, 34, 0, bertha_dot_q8_0_q8a_ref, bertha_dot_q8_0_q8a_avx2, bertha_dot_q8_0_q8a_avx512 },
+        { "q4_0", 32, 18, 0, bertha_dot_q4_0_q8a_ref, bertha_dot_q4_0_q8a_avx2, bertha_dot_q4_0_q8a_avx512 },
+        { "q4_1", 32, 20, 0, bertha_dot_q4_1_q8a_ref, bertha_dot_q4_1_q8a_avx2, bertha_dot_q4_1_q8a_avx512 },
+        { "q5_0", 32, 22, 0, bertha_dot_q5_0_q8a_ref, bertha_dot_q5_0_q8a_avx2, bertha_dot_q5_0_q8a_avx512 },
         { "q4_K", 256, 144, 1, bertha_dot_q4_k_q8k_ref, bertha_dot_q4_k_q8k_avx2 },
         { "q6_K", 256, 210, 1, bertha_dot_q6_k_q8k_ref, bertha_dot_q6_k_q8k_avx2 },
         { "f16", 1, 2, 0, bertha_dot_f16_f32_ref, bertha_dot_f16_f32_avx2 },
@@ -78,10 +80,12 @@ int main(int argc, char **argv) {
     printf("isa %d\n", bertha_kernels_isa());
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         const kind *k = &kinds[i];
-        if (k->block == 256) { run(k, 2048, 768, 0); run(k, 640, 2048, 0); }
-        else { run(k, 1536, 576, 0); run(k, 576, 1536, 0); }
-        if (i == 0) run(k, 49152, 576, 0);
-        if (with_ref) run(k, 576, 1536 / k->block * k->block, 1);
+        // AVX2 and VNNI alternate per shape, so a busy machine slows both alike.
+        const int vnni = k->vnni != NULL && bertha_kernels_isa() == 2;
+        if (k->block == 256) { run(k, 2048, 768, AVX2); run(k, 640, 2048, AVX2); }
+        else for (int v = AVX2; v <= (vnni ? VNNI : AVX2); v++) { run(k, 1536, 576, v); run(k, 576, 1536, v); }
+        if (i == 0) for (int v = AVX2; v <= (vnni ? VNNI : AVX2); v++) run(k, 49152, 576, v);
+        if (with_ref) run(k, 576, 1536 / k->block * k->block, REF);
     }
     return 0;
 }

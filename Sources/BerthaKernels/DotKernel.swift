@@ -50,7 +50,8 @@ struct DotKernel: Sendable {
             return kernel(for: type, isa: .scalar)
         }
         // The four-row VNNI kernels match, bit for bit, whichever one-row kernel runs here: the
-        // VNNI one for Q8_0 and Q4_0, the AVX2 one for the rest.
+        // VNNI one for Q8_0, Q4_0, Q4_1 and Q5_0 (the last two compute the AVX2 kernels' floats),
+        // the AVX2 one for the rest.
         guard var k = kernel(for: type, isa: .avx512vnni) ?? kernel(for: type, isa: .avx2) else {
             return kernel(for: type, isa: .scalar)
         }
@@ -85,6 +86,8 @@ struct DotKernel: Sendable {
             switch type {
             case .q8_0: return DotKernel(name: "q8_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q8_0_q8a_avx512)
             case .q4_0: return DotKernel(name: "q4_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q4_0_q8a_avx512)
+            case .q4_1: return DotKernel(name: "q4_1·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q4_1_q8a_avx512)
+            case .q5_0: return DotKernel(name: "q5_0·q8a avx512-vnni", activation: .q8a, function: bertha_dot_q5_0_q8a_avx512)
             default: return nil
             }
         case .neon:

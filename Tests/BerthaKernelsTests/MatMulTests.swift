@@ -67,7 +67,11 @@ struct MatMulTests {
         var bytes = [UInt8](repeating: 0, count: 34 * 4)
         try bytes.withUnsafeMutableBytes { p in
             let w = try WeightMatrix(type: .q4_1, data: p.baseAddress!, rows: 1, cols: 128)
-            if hasAVX2 { #expect(w.kernelDescription.hasSuffix("avx2")) }
+            if hasVNNI {
+                #expect(w.kernelDescription.hasSuffix("avx512-vnni"))
+            } else if hasAVX2 {
+                #expect(w.kernelDescription.hasSuffix("avx2"))
+            }
             // The multi-row kernels behind batched matmuls (so "matmul equals matvec" tests them here).
             let q8 = try WeightMatrix(type: .q8_0, data: p.baseAddress!, rows: 1, cols: 128)
             if hasVNNI {
@@ -102,6 +106,24 @@ struct MatMulTests {
                 let worst = (0..<rows).map { Double(abs(got[$0] - want[$0])) / magnitude[$0] }.max() ?? 0
                 #expect(worst <= Tolerance.simdVsReference, "\(w.kernelDescription): normalized error \(worst)")
             }
+        }
+    }
+
+    @Test("the VNNI Q4_1 and Q5_0 kernels compute the AVX2 kernels' floats: equal bit for bit", arguments: [GGMLType.q4_1, .q5_0])
+    func vnniEqualsAVX2(type: GGMLType) throws {
+        try #require(KernelISA.current == .avx512vnni, "needs AVX-512 VNNI")
+        var rng = SeededRandom(seed: 0xF00D + UInt64(type.rawValue))
+        let rows = 41, cols = type.testCols
+        let bytes = randomWeightBytes(type, rows: rows, cols: cols, rng: &rng)
+        let x = randomVector(cols, rng: &rng)
+        let pool = WorkerPool(threads: 1)
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try WeightMatrix(type: type, data: raw.baseAddress!, rows: rows, cols: cols)
+            let avx2 = try #require(matrix.using(.avx2)), vnni = try #require(matrix.using(.avx512vnni))
+            var a = [Float](repeating: .nan, count: rows), v = [Float](repeating: .nan, count: rows)
+            MatMul.matvec(avx2, x, &a, pool: pool)
+            MatMul.matvec(vnni, x, &v, pool: pool)
+            #expect(a == v)
         }
     }
 

@@ -136,6 +136,8 @@ BERTHA_DECLARE_DOT(q6_k_q8k)
 /// AVX-512 VNNI variant (Zen 4, Ice Lake and later); only called when bertha_kernels_isa() == 2.
 void bertha_dot_q8_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, float *out);
 void bertha_dot_q4_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, float *out);
+void bertha_dot_q4_1_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, float *out);
+void bertha_dot_q5_0_q8a_avx512(int n, const void *w, size_t w_stride, int rows, const void *x, float *out);
 
 /// Several activation rows at once (`x_stride` bytes apart; how many is fixed by the kernel)
 /// against `rows` weight rows; output row j at `out + j * out_stride`. Each output is
