@@ -222,7 +222,9 @@ struct ServerTests {
         let slow = ScriptedBackend(delay: .milliseconds(300))
         try await withServer(slow, slots: 1, queue: 0) { url, _ in
             async let first = post(url, "v1/completions", #"{"prompt":"a"}"#)
-            try await Task.sleep(for: .milliseconds(150))
+            // The first request holds the only slot (7 words × 300 ms) once it is admitted.
+            let admitted = try await eventually { try await get(url, "metrics").1.contains("llamacpp:requests_processing 1") }
+            #expect(admitted)
             let (status, data, headers) = try await post(url, "v1/completions", #"{"prompt":"b"}"#)
             #expect(status == 503)
             #expect(headers.value(forHTTPHeaderField: "Retry-After") == "1")
