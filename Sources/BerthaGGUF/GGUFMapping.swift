@@ -20,8 +20,9 @@ final class GGUFMapping: @unchecked Sendable {
         size = count
         isCopy = true
         let storage = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
-        let copied = bytes.withContiguousStorageIfAvailable { source in
+        let copied: Bool? = bytes.withContiguousStorageIfAvailable { source in
             if let start = source.baseAddress { storage.copyMemory(from: start, byteCount: count) }
+            return true
         }
         if copied == nil {  // element by element: a minute per GB in a debug build, so only when not contiguous
             _ = UnsafeMutableRawBufferPointer(start: storage, count: count).initializeMemory(as: UInt8.self, from: bytes)
