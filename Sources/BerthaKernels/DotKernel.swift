@@ -50,7 +50,7 @@ struct DotKernel: Sendable {
             return kernel(for: type, isa: .scalar)
         }
         // The four-row VNNI kernels match, bit for bit, whichever one-row kernel runs here: the
-        // VNNI one for Q8_0, Q4_0, Q4_1 and Q5_0 (the last two compute the AVX2 kernels' floats),
+        // VNNI one for Q8_0, Q4_0, Q4_1 and Q5_0 (the last three compute the AVX2 kernels' floats),
         // the AVX2 one for the rest.
         guard var k = kernel(for: type, isa: .avx512vnni) ?? kernel(for: type, isa: .avx2) else {
             return kernel(for: type, isa: .scalar)

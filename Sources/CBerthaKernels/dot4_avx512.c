@@ -4,10 +4,11 @@
 // unpacked once for four tokens instead of two.
 //
 // The contract of the multi-row kernels holds: every output is bit-identical to the one-row kernel
-// this CPU runs for the type (the AVX2 one, or dot_avx512.c's for Q8_0), because prompt batches
+// this CPU runs for the type (dot_avx512.c's for Q8_0, Q4_1 and Q5_0, the AVX2 one for the
+// K-quants), because prompt batches
 // and one-token decoding must produce the same logits. The integer parts may be computed another
-// way (vpdpbusd = maddubs + madd + add and vpdpwssd = madd + add are exact here: no pair of
-// products reaches maddubs' int16 saturation), the float parts mirror the one-row kernels operation
+// way (vpdpbusd = maddubs + madd + add is exact here: no pair of products reaches maddubs' int16
+// saturation), the float parts mirror the one-row kernels operation
 // for operation: the same accumulator per block, the same scalar sums in block order, the same
 // horizontal sum.
 #include "blocks.h"
@@ -17,18 +18,11 @@
 #include <immintrin.h>
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
-#define VNNI __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,evex512,avx2,fma,f16c")))
-
 #include "avx2_blocks.h"
+#include "vnni_blocks.h"
 
 #define YROW4(x, xstride, j) ((const void *)((const uint8_t *)(x) + (size_t)(j) * (xstride)))
 #define ROWS4 for (int j = 0; j < 4; j++)
-
-
-// 32 unsigned (≤ 127) · 32 signed bytes → 8 int32: dot_u8 in one instruction.
-static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, _mm256_loadu_si256((const __m256i *)s));
-}
 
 // The four tokens' block sums side by side, sums[4k + j] = y_j[k].s, so that the per-block
 // correction of all four is one 4-lane FMA instead of four scalar ones (each lane is the same
@@ -40,17 +34,16 @@ static inline VNNI __m256i vdot_u8(__m256i u, const int8_t *s) {
     for (int k = 0; k < (nb); k++) ROWS4 sums[4 * k + j] = y[j][k].s;
 
 // Q5_0 and Q4_1, one block for four tokens: the integer dot, then acc += (w_d · y_d) · dot with
-// y_d the token's 8 lane scales, loaded by the multiply (a load, not a shuffle: the ALU ports are
-// the limit here), then the four corrections at once. Q is the unpacked weight block, D its float scale, M what multiplies
-// the block sums (d for Q5_0, m for Q4_1).
+// y_d the token's 8 lane scales (lane_scales: a load, not a shuffle, as the ALU ports are the limit
+// here), then the four corrections at once. Q is the unpacked weight block, D its float scale, M
+// what multiplies the block sums (d for Q5_0, m for Q4_1).
 #define BLOCK4_BODY(K, U, Q, D, M)                                                                      \
         {                                                                                               \
             const __m256i q = (Q);                                                                      \
-            const __m256 dv = _mm256_set1_ps(D);                                                        \
+            const float dq = (D);                                                                       \
             ROWS4 {                                                                                     \
                 const __m256i p = vdot_u8(q, y[j][K].qs);                                               \
-                const __m256 scale = _mm256_mul_ps(dv, _mm256_loadu_ps(y[j][K].d));                \
-                a[j][U] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(p), a[j][U]);                       \
+                a[j][U] = _mm256_fmadd_ps(lane_scales(dq, y[j][K].d), _mm256_cvtepi32_ps(p), a[j][U]);   \
             }                                                                                           \
             c = _mm_fmadd_ps(_mm_set1_ps(M), _mm_loadu_ps(sums + 4 * (K)), c);                          \
         }
@@ -93,7 +86,7 @@ DOT4_WITH_SUMS(bertha_dot4_q5_0_q8a_avx512, block_q5_0, Q5_0_BODY4, sum - 16.0f 
 #define Q4_1_BODY4(K, U) BLOCK4_BODY(K, U, unpack_nibbles(b[K].qs), f16(b[K].d), f16(b[K].m))
 DOT4_WITH_SUMS(bertha_dot4_q4_1_q8a_avx512, block_q4_1, Q4_1_BODY4, sum + corr)
 
-// Mirrors bertha_dot_q8_0_q8a_avx512 (its accumulator is k & 3 for tail blocks too).
+// Mirrors bertha_dot_q8_0_q8a_avx512: |w| and the weight scale once per block for four tokens.
 void VNNI bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t stride, int rows, const void *x, size_t xstride,
                                       float *out, size_t ostride) {
     const bertha_block_q8a *y[4];
@@ -103,16 +96,18 @@ void VNNI bertha_dot4_q8_0_q8a_avx512(int n, const void *w, size_t stride, int r
         const block_q8_0 *b = ROW(block_q8_0, w, stride, r);
         __m256 a[4][4];
         ROWS4 for (int u = 0; u < 4; u++) a[j][u] = _mm256_setzero_ps();
-        for (int k = 0; k < nb; k++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)b[k].qs);
-            const __m256i aq = _mm256_abs_epi8(q);
-            const __m256 dwv = _mm256_set1_ps(_cvtsh_ss(b[k].d));
-            ROWS4 {
-                const __m256i v = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[j][k].qs), q);
-                const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), aq, v);
-                a[j][k & 3] = _mm256_fmadd_ps(_mm256_mul_ps(dwv, _mm256_loadu_ps(y[j][k].d)), _mm256_cvtepi32_ps(p), a[j][k & 3]);
-            }
+#define Q8_0_BODY4(K, U)                                                                                \
+        {                                                                                               \
+            const __m256i q = _mm256_loadu_si256((const __m256i *)b[K].qs);                             \
+            const __m256i aq = _mm256_abs_epi8(q);                                                      \
+            const float dw = f16(b[K].d);                                                               \
+            ROWS4 {                                                                                     \
+                const __m256i v = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[j][K].qs), q); \
+                const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), aq, v);                   \
+                a[j][U] = _mm256_fmadd_ps(lane_scales(dw, y[j][K].d), _mm256_cvtepi32_ps(p), a[j][U]);  \
+            }                                                                                           \
         }
+        BLOCK_LOOP_U(nb, Q8_0_BODY4)
         ROWS4 out[(size_t)j * ostride + r] = SUM4(a[j]);
     }
 }

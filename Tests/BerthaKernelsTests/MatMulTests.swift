@@ -109,7 +109,8 @@ struct MatMulTests {
         }
     }
 
-    @Test("the VNNI Q4_1 and Q5_0 kernels compute the AVX2 kernels' floats: equal bit for bit", arguments: [GGMLType.q4_1, .q5_0])
+    @Test("the VNNI kernels compute the AVX2 kernels' floats: equal bit for bit",
+          arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0])
     func vnniEqualsAVX2(type: GGMLType) throws {
         try #require(KernelISA.current == .avx512vnni, "needs AVX-512 VNNI")
         var rng = SeededRandom(seed: 0xF00D + UInt64(type.rawValue))
