@@ -45,10 +45,13 @@ public struct GGUFWriter: Sendable {
         fileprivate let storage: Storage
 
         /// Calls `body` with the raw bytes in `type`'s layout.
-        public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        public func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
             switch storage {
-            case .owned(let bytes): try bytes.withUnsafeBytes(body)
-            case .mapped(let file, let info): try body(file.data(info))
+            case .owned(let bytes):
+                // Array.withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
+                return try bytes.withUnsafeBytes { raw in Result { () throws(E) -> R in try body(raw) } }.get()
+            case .mapped(let file, let info):
+                return try body(file.data(info))
             }
         }
     }
@@ -164,9 +167,7 @@ public struct GGUFWriter: Sendable {
         try writeAll(fd, header, path: path)
         let zeros = [UInt8](repeating: 0, count: alignment)
         for tensor in tensors {
-            guard tensor.withBytes({ posixWriteAll(fd, $0) }) else {
-                throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
+            try tensor.withBytes { bytes throws(GGUFError) in try writeAll(fd, bytes, path: path) }
             let padding = paddingCount(tensor.byteCount)
             if padding > 0 { try writeAll(fd, zeros[0..<padding], path: path) }
         }

@@ -26,11 +26,11 @@ public enum ExactWeights {
         if let copy = cache.files[file.path] { return copy }
         var writer = GGUFWriter(metadata: file.metadata, alignment: file.alignment, version: file.version)
         for tensor in file.tensors {
-            let raw = file.data(tensor)
             guard tensor.type.blockSize > 1 else {
-                try writer.addTensor(name: tensor.name, shape: tensor.shape, type: tensor.type, data: Array(raw))
+                try writer.addTensor(tensor, of: file)
                 continue
             }
+            let raw = file.data(tensor)
             let count = tensor.elementCount
             var failure: KernelError?
             let bytes = [UInt8](unsafeUninitializedCapacity: count * 4) { buffer, initialized in
