@@ -27,14 +27,8 @@ struct ActivationQuantizerTests {
 
     @Test("q8a: the AVX2 quantizer equals the scalar one bit for bit, and d, s describe qs")
     func q8a() throws {
-        // On a CPU without AVX2 both calls would run the scalar code and compare it with itself.
-        try #require(KernelISA.current != .scalar, "this CPU has no AVX2: nothing to compare")
-        let x = Self.testVector(1024)
-        var fast = [bertha_block_q8a](repeating: bertha_block_q8a(), count: x.count / 32)
-        var reference = fast
-        bertha_quantize_row_q8a(x, &fast, Int32(x.count))
-        bertha_quantize_row_q8a_ref(x, &reference, Int32(x.count))
-        #expect(differingBytes(fast, reference) == 0)
+        let reference = try quantizedBothWays(valuesPerBlock: 32, bertha_block_q8a(),
+                                              bertha_quantize_row_q8a, bertha_quantize_row_q8a_ref)
         let q = elements(of: reference[0].qs, as: Int8.self), d = elements(of: reference[0].d, as: Float.self)
         // Group 3 of block 0 holds 127, 0.5, -1.5, 2.5: scale 1, ties to even.
         #expect(Array(q[12..<16]) == [127, 0, -2, 2])
@@ -45,18 +39,28 @@ struct ActivationQuantizerTests {
 
     @Test("q8k: the AVX2 quantizer equals the scalar one bit for bit, and the sums describe qs")
     func q8k() throws {
-        try #require(KernelISA.current != .scalar, "this CPU has no AVX2: nothing to compare")
-        let x = Self.testVector(1024)
-        var fast = [bertha_block_q8k](repeating: bertha_block_q8k(), count: x.count / 256)
-        var reference = fast
-        bertha_quantize_row_q8k(x, &fast, Int32(x.count))
-        bertha_quantize_row_q8k_ref(x, &reference, Int32(x.count))
-        #expect(differingBytes(fast, reference) == 0)
+        let reference = try quantizedBothWays(valuesPerBlock: 256, bertha_block_q8k(),
+                                              bertha_quantize_row_q8k, bertha_quantize_row_q8k_ref)
         let q = elements(of: reference[0].qs, as: Int8.self), d = elements(of: reference[0].d, as: Float.self)
         let sums16 = elements(of: reference[0].sums16, as: Float.self)
         let sums32 = elements(of: reference[0].sums32, as: Float.self)
         for j in 0..<16 { #expect(sums16[j] == Self.scaledSum(q, d, groups: 4 * j..<4 * j + 4)) }
         for j in 0..<8 { #expect(sums32[j] == sums16[2 * j] + sums16[2 * j + 1]) }
+    }
+
+    /// Quantizes the test vector with the dispatching quantizer (AVX2 here) and with the scalar
+    /// reference, expects the same bytes, and returns the reference's blocks.
+    private func quantizedBothWays<Block>(valuesPerBlock: Int, _ empty: Block,
+                                          _ dispatching: (UnsafePointer<Float>?, UnsafeMutablePointer<Block>?, Int32) -> Void,
+                                          _ scalar: (UnsafePointer<Float>?, UnsafeMutablePointer<Block>?, Int32) -> Void) throws -> [Block] {
+        // On a CPU without AVX2 both calls would run the scalar code and compare it with itself.
+        try #require(KernelISA.current != .scalar, "this CPU has no AVX2: nothing to compare")
+        let x = Self.testVector(1024)
+        var fast = [Block](repeating: empty, count: x.count / valuesPerBlock), reference = fast
+        dispatching(x, &fast, Int32(x.count))
+        scalar(x, &reference, Int32(x.count))
+        #expect(differingBytes(fast, reference) == 0)
+        return reference
     }
 
     private func differingBytes<T>(_ a: [T], _ b: [T]) -> Int {
